@@ -1,0 +1,47 @@
+package dev.align.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Positions and the additive attention bias derived from a padding mask, so that a sequence's
+ * numbers do not depend on how much padding surrounds it (left or right) or where it sits in a batch.
+ *
+ * @param positions (B, Tnew) int64: index of each token among the real tokens of its row
+ * @param bias (B, 1, Tnew, Ttotal) float32: 0 where a query may attend, {@link #MASKED} elsewhere
+ */
+public record AttentionInputs(NDArray positions, NDArray bias) {
+    /** Large and finite, so a fully masked (padding) query row stays free of NaNs. */
+    public static final float MASKED = -1e9f;
+
+    /**
+     * @param mask (B, Ttotal) 1 for real tokens, 0 for padding, covering cached and new tokens
+     * @param newTokens how many trailing columns of {@code mask} are fed in this pass
+     */
+    public static AttentionInputs of(NDManager manager, long[] mask, int batch, int newTokens) {
+        int total = mask.length / batch;
+        int past = total - newTokens;
+        long[] positions = new long[batch * newTokens];
+        float[] bias = new float[batch * newTokens * total];
+        for (int b = 0; b < batch; b++) {
+            long seen = 0;
+            for (int j = 0; j < total; j++) {
+                seen += mask[b * total + j] != 0 ? 1 : 0;
+                if (j >= past) {
+                    positions[b * newTokens + (j - past)] = Math.max(0, seen - 1);
+                }
+            }
+            for (int i = 0; i < newTokens; i++) {
+                int row = (b * newTokens + i) * total;
+                for (int j = 0; j < total; j++) {
+                    boolean allowed = j <= past + i && mask[b * total + j] != 0;
+                    bias[row + j] = allowed ? 0f : MASKED;
+                }
+            }
+        }
+        return new AttentionInputs(
+                manager.create(positions, new Shape(batch, newTokens)),
+                manager.create(bias, new Shape(batch, 1, newTokens, total)));
+    }
+}

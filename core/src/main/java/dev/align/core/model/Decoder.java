@@ -1,0 +1,47 @@
+package dev.align.core.model;
+
+import ai.djl.ndarray.NDArray;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A decoder-only transformer over tensors named as in Hugging Face checkpoints. Implementations are
+ * stateless apart from their weights, so one instance serves training, scoring and generation.
+ */
+public interface Decoder {
+
+    ModelConfig config();
+
+    /** Trainable tensors by HF name, in checkpoint order. */
+    Map<String, NDArray> weights();
+
+    /**
+     * Final hidden states.
+     *
+     * @param ids (B, T) int64 token ids
+     * @param positions (B, T) int64 position of each token (padding-aware)
+     * @param bias (B, 1, T, Tpast+T) additive attention bias
+     * @param cache keys and values of earlier tokens, or null
+     * @return (B, T, H) after the final norm
+     */
+    NDArray hidden(NDArray ids, NDArray positions, NDArray bias, KvCache cache);
+
+    /** (B, T, H) → (B, T, V). */
+    NDArray lmLogits(NDArray hidden);
+
+    /** Builds the decoder for a config over already-validated weights. */
+    static Decoder of(ModelConfig config, Map<String, NDArray> weights) {
+        return switch (config.family()) {
+            case LLAMA -> new Llama(config, weights);
+            case GPT2 -> new Gpt2(config, weights);
+        };
+    }
+
+    /** Shapes a config requires, without building a model. */
+    static LinkedHashMap<String, long[]> shapesFor(ModelConfig config) {
+        return switch (config.family()) {
+            case LLAMA -> Llama.shapes(config);
+            case GPT2 -> Gpt2.shapes(config);
+        };
+    }
+}

@@ -1,0 +1,98 @@
+package dev.align.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.align.core.generation.GenerationOutput;
+import dev.align.core.generation.Generator;
+import dev.align.core.generation.SamplingConfig;
+import dev.align.core.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model every method trains: a decoder-only language model with an optional scalar head (reward
+ * model) and an optional value head (PPO critic) on the same backbone.
+ *
+ * <p>Token ids are (B, T) int64 arrays; an attention mask is (B, T) with 1 for real tokens and 0 for
+ * padding on either side. Results do not depend on padding, batch size or batch position.
+ */
+public interface PolicyModel extends AutoCloseable {
+
+    ModelConfig config();
+
+    Tokenizer tokenizer();
+
+    /** The manager that owns the weights. */
+    NDManager manager();
+
+    /** Final hidden states (B, T, H): one backbone pass that heads and logits share. */
+    NDArray hidden(NDArray ids, NDArray attentionMask);
+
+    /** One incremental pass for generation: {@code mask} covers cached plus new tokens. */
+    NDArray hidden(NDArray ids, long[] mask, KvCache cache);
+
+    /** (B, T, H) → (B, T, V). */
+    NDArray logits(NDArray hidden);
+
+    /** Logits (B, T, V) for token ids. */
+    default NDArray logits(NDArray ids, NDArray attentionMask) {
+        return logits(hidden(ids, attentionMask));
+    }
+
+    /**
+     * log p(ids[t] | ids[&lt;t]) for t = 1..T−1: (B, T−1), zero where ids[t] is padding. Callers
+     * multiply by their own loss mask (e.g. completion tokens only) and sum.
+     */
+    default NDArray tokenLogProbs(NDArray ids, NDArray attentionMask) {
+        return tokenLogProbs(logits(ids, attentionMask), ids, attentionMask);
+    }
+
+    /** Per-token log-probs from logits already computed. */
+    static NDArray tokenLogProbs(NDArray logits, NDArray ids, NDArray attentionMask) {
+        NDArray shifted = logits.get(new NDIndex(":, :-1")); // (B, T−1, V) predicts ids[:, 1:]
+        NDArray targets = ids.get(new NDIndex(":, 1:"));
+        NDArray targetMask = attentionMask.get(new NDIndex(":, 1:")).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        return Functional.tokenLogProbs(shifted, targets).mul(targetMask);
+    }
+
+    boolean hasScoreHead();
+
+    boolean hasValueHead();
+
+    /** Adds a freshly initialised scalar head ({@code score.weight}, (1, H)). */
+    void addScoreHead(long seed);
+
+    /** Adds a freshly initialised value head ({@code v_head.summary.weight/bias}). */
+    void addValueHead(long seed);
+
+    /** Scalar head read at each row's last real token: (B). */
+    NDArray scores(NDArray hidden, NDArray attentionMask);
+
+    /** Value head at every position: (B, T). */
+    NDArray values(NDArray hidden);
+
+    /** Every tensor by its checkpoint name, backbone and heads. */
+    Map<String, NDArray> parameters();
+
+    /** Turns gradient recording on or off for every parameter. */
+    void setTrainable(boolean trainable);
+
+    /** An independent frozen copy (the reference model): same weights, no gradients. */
+    PolicyModel frozenCopy();
+
+    /** Where the model was loaded from, or null for a new one. */
+    Path source();
+
+    /** Writes a Hugging Face model directory atomically; refuses to overwrite {@link #source()}. */
+    void save(Path dir, ModelDirectory.SaveOptions options);
+
+    /** Samples continuations of token-id prompts. */
+    default List<GenerationOutput> generate(List<int[]> prompts, SamplingConfig config) {
+        return new Generator(this).generate(prompts, config);
+    }
+
+    @Override
+    void close();
+}
