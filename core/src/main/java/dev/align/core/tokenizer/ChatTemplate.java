@@ -55,6 +55,9 @@ public final class ChatTemplate {
         RenderResult result = JINJA.renderForResult(template, context);
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+                for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+                    if (t instanceof BadInputException raised) throw raised; // raise_exception('...')
+                }
                 throw new BadInputException("chat template: " + error.getMessage());
             }
         }
