@@ -111,7 +111,7 @@ public final class ModelDirectory {
                 throw BadInputException.in(file, "missing tensor '" + e.getKey() + "' required by config.json");
             }
             checkShape(file, e.getKey(), t.shape(), e.getValue());
-            weights.put(e.getKey(), manager.create(t.data(), new Shape(t.shape())));
+            weights.put(e.getKey(), Persistent.keep(manager.create(t.data(), new Shape(t.shape()))));
         }
         long h = config.hiddenSize();
         for (String head : List.of(TransformerPolicy.SCORE_WEIGHT, TransformerPolicy.VALUE_WEIGHT,
@@ -119,7 +119,7 @@ public final class ModelDirectory {
             Safetensors.Tensor t = byName.remove(head);
             if (t != null) {
                 checkShape(file, head, t.shape(), head.endsWith("bias") ? new long[] {1} : new long[] {1, h});
-                weights.put(head, manager.create(t.data(), new Shape(t.shape())));
+                weights.put(head, Persistent.keep(manager.create(t.data(), new Shape(t.shape()))));
             }
         }
         if (!byName.isEmpty()) {

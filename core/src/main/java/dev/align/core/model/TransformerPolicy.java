@@ -60,7 +60,7 @@ public final class TransformerPolicy implements PolicyModel {
                 }
                 for (int i = 0; i < data.length; i++) data[i] = (float) (random.nextGaussian() * std);
             }
-            weights.put(name, manager.create(data, shape));
+            weights.put(name, Persistent.keep(manager.create(data, shape)));
         }
         ModelConfig withIds = config.withTokenIds(tokenizer.bosId(), tokenizer.eosIds()[0], tokenizer.padId());
         return new TransformerPolicy(manager, withIds, tokenizer, ModelDirectory.generationConfig(withIds, tokenizer),
@@ -124,7 +124,7 @@ public final class TransformerPolicy implements PolicyModel {
     @Override
     public void addValueHead(long seed) {
         weights.put(VALUE_WEIGHT, headWeight(seed));
-        NDArray bias = manager.zeros(new Shape(1));
+        NDArray bias = Persistent.keep(manager.zeros(new Shape(1)));
         bias.setRequiresGradient(trainable);
         weights.put(VALUE_BIAS, bias);
     }
@@ -134,7 +134,7 @@ public final class TransformerPolicy implements PolicyModel {
         float[] data = new float[config.hiddenSize()];
         double std = 1.0 / Math.sqrt(config.hiddenSize() + 1.0);
         for (int i = 0; i < data.length; i++) data[i] = (float) (random.nextGaussian() * std);
-        NDArray w = manager.create(data, new Shape(1, config.hiddenSize()));
+        NDArray w = Persistent.keep(manager.create(data, new Shape(1, config.hiddenSize())));
         w.setRequiresGradient(trainable);
         return w;
     }
@@ -184,7 +184,7 @@ public final class TransformerPolicy implements PolicyModel {
         NDManager copyManager = manager.getParentManager().newSubManager();
         Map<String, NDArray> copy = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-            NDArray d = e.getValue().duplicate(); // grad mode is off outside training: a plain copy
+            NDArray d = Persistent.keep(e.getValue().duplicate()); // grad mode is off outside training: a plain copy
             d.attach(copyManager);
             copy.put(e.getKey(), d);
         }

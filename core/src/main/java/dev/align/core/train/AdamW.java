@@ -3,6 +3,7 @@ package dev.align.core.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import dev.align.core.model.Persistent;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -52,8 +53,8 @@ public final class AdamW implements AutoCloseable {
         step = stepCount;
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             if (first.containsKey(e.getKey())) {
-                m.put(e.getKey(), state.create(first.get(e.getKey()), e.getValue().getShape()));
-                v.put(e.getKey(), state.create(second.get(e.getKey()), e.getValue().getShape()));
+                m.put(e.getKey(), Persistent.keep(state.create(first.get(e.getKey()), e.getValue().getShape())));
+                v.put(e.getKey(), Persistent.keep(state.create(second.get(e.getKey()), e.getValue().getShape())));
             }
         }
     }
@@ -66,11 +67,12 @@ public final class AdamW implements AutoCloseable {
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             NDArray p = e.getValue();
             if (!p.hasGradient()) continue;
+            // Moments outlive the per-update scope below, so they are created before it opens.
+            NDArray mi = m.computeIfAbsent(e.getKey(), k -> Persistent.keep(state.zeros(p.getShape())));
+            NDArray vi = v.computeIfAbsent(e.getKey(), k -> Persistent.keep(state.zeros(p.getShape())));
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 NDArray g = p.getGradient();
-                NDArray mi = m.computeIfAbsent(e.getKey(), k -> state.zeros(p.getShape()));
-                NDArray vi = v.computeIfAbsent(e.getKey(), k -> state.zeros(p.getShape()));
                 mi.muli(config.beta1()).addi(g.mul(1 - config.beta1()));
                 vi.muli(config.beta2()).addi(g.square().muli(1 - config.beta2()));
                 if (config.weightDecay() > 0 && decays(e.getKey())) {

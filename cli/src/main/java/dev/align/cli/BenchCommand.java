@@ -1,0 +1,165 @@
+package dev.align.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.align.core.OfflineDjl;
+import dev.align.core.generation.SamplingConfig;
+import dev.align.core.io.Json;
+import dev.align.core.model.ModelConfig;
+import dev.align.core.model.TransformerPolicy;
+import dev.align.core.tokenizer.Tokenizer;
+import dev.align.core.train.AdamW;
+import dev.align.core.train.CausalLmLoss;
+import dev.align.core.train.Gradients;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code align bench}: speed on this machine. Matmul peak, training throughput of a 6-layer d=256
+ * model as a fraction of that peak, and generation with and without the KV cache.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure matmul peak, training and generation speed.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--layers", defaultValue = "6") int layers;
+    @Option(names = "--hidden", defaultValue = "256") int hidden;
+    @Option(names = "--heads", defaultValue = "4") int heads;
+    @Option(names = "--vocab", defaultValue = "8192") int vocab;
+    @Option(names = "--seq-len", defaultValue = "256") int seqLen;
+    @Option(names = "--batch", defaultValue = "8", description = "Training batch size (default: ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--train-steps", defaultValue = "5") int trainSteps;
+    @Option(names = "--new-tokens", defaultValue = "256") int newTokens;
+    @Option(names = "--gemm-size", defaultValue = "2048") int gemmSize;
+    @Option(names = "--json", description = "Also print the results as one JSON object.") boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        ObjectNode results = Json.MAPPER.createObjectNode();
+        try (NDManager manager = OfflineDjl.newManager()) {
+            double peak = gemmPeak(manager);
+            results.put("gemm_gflops", peak);
+            out.printf("matmul peak         %8.1f GFLOP/s  (float32 %dx%d GEMM, best of 5)%n", peak, gemmSize, gemmSize);
+
+            ModelConfig config = ModelConfig.llama("llama", vocab, hidden, layers, heads, heads,
+                    (int) Math.ceil(8.0 / 3 * hidden / 16) * 16, Math.max(1024, seqLen + newTokens + 32), false);
+            try (TransformerPolicy model = TransformerPolicy.initialize(manager, config, Tokenizer.byteLevel(), 1)) {
+                long params = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+                long flopParams = params - (long) vocab * hidden; // the input embedding is a lookup, not a matmul
+                double flopsPerToken = 6.0 * flopParams + 12.0 * layers * seqLen * hidden;
+                double trainTps = trainTokensPerSecond(manager, model);
+                double fraction = trainTps * flopsPerToken / 1e9 / peak;
+                results.put("params", params);
+                results.put("train_tokens_per_second", trainTps);
+                results.put("train_fraction_of_peak", fraction);
+                out.printf("training            %8.0f tokens/s  %d layers, d=%d, vocab %d, T=%d, batch %d, %,d params%n",
+                        trainTps, layers, hidden, vocab, seqLen, batch, params);
+                out.printf("                    %8.1f GFLOP/s = %.0f%% of peak (6·N·tokens + attention)  target >= 50%%: %s%n",
+                        trainTps * flopsPerToken / 1e9, 100 * fraction, fraction >= 0.5 ? "PASS" : "FAIL");
+
+                double b1Cache = generationTokensPerSecond(model, 1, true);
+                double b1NoCache = generationTokensPerSecond(model, 1, false);
+                double b8Cache = generationTokensPerSecond(model, 8, true);
+                double b8NoCache = generationTokensPerSecond(model, 8, false);
+                results.put("generate_b1_cache_tokens_per_second", b1Cache);
+                results.put("generate_b1_nocache_tokens_per_second", b1NoCache);
+                results.put("generate_b8_cache_tokens_per_second", b8Cache);
+                results.put("generate_b8_nocache_tokens_per_second", b8NoCache);
+                out.printf("generate batch 1    %8.1f tokens/s with KV cache, %8.1f without (%d new tokens)%n",
+                        b1Cache, b1NoCache, newTokens);
+                out.printf("generate batch 8    %8.1f tokens/s with KV cache, %8.1f without%n", b8Cache, b8NoCache);
+                double speedup = Math.min(b1Cache / b1NoCache, b8Cache / b8NoCache);
+                double batchGain = b8Cache / b1Cache;
+                results.put("kv_cache_speedup", speedup);
+                results.put("batch8_over_batch1", batchGain);
+                out.printf("KV cache speed-up   %8.1fx  target >= 8x: %s%n", speedup, speedup >= 8 ? "PASS" : "FAIL");
+                out.printf("batch 8 / batch 1   %8.1fx  target >= 4x: %s%n", batchGain, batchGain >= 4 ? "PASS" : "FAIL");
+            }
+        }
+        if (json) {
+            out.println(Json.compact(results));
+        }
+        return 0;
+    }
+
+    /** Best of five float32 GEMMs, 2n³ FLOPs each. */
+    private double gemmPeak(NDManager manager) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray a = manager.randomNormal(new Shape(gemmSize, gemmSize));
+            NDArray b = manager.randomNormal(new Shape(gemmSize, gemmSize));
+            a.matMul(b).close(); // warm-up
+            double best = 0;
+            for (int i = 0; i < 5; i++) {
+                long t0 = System.nanoTime();
+                NDArray c = a.matMul(b);
+                c.getFloat(0, 0); // force completion
+                double s = (System.nanoTime() - t0) / 1e9;
+                c.close();
+                best = Math.max(best, 2.0 * gemmSize * gemmSize * gemmSize / s / 1e9);
+            }
+            return best;
+        }
+    }
+
+    /** Full optimizer steps (forward, backward, global-norm clipping, AdamW) on random tokens. */
+    private double trainTokensPerSecond(NDManager manager, TransformerPolicy model) {
+        model.setTrainable(true);
+        Random random = new Random(0);
+        long[] ids = new long[batch * seqLen];
+        long[] mask = new long[batch * seqLen];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = random.nextInt(vocab);
+            mask[i] = 1;
+        }
+        try (AdamW adam = new AdamW(manager, AdamW.Config.DEFAULT)) {
+            double seconds = 0;
+            for (int step = 0; step < trainSteps + 2; step++) {
+                long t0 = System.nanoTime();
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray x = manager.create(ids, new Shape(batch, seqLen));
+                    NDArray m = manager.create(mask, new Shape(batch, seqLen));
+                    try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
+                        gc.backward(CausalLmLoss.mean(model, x, m, null));
+                    }
+                    Gradients.clipGlobalNorm(model.parameters().values(), 1.0);
+                    adam.step(model.parameters(), 1e-4);
+                    Gradients.zero(model.parameters().values());
+                }
+                if (step >= 2) seconds += (System.nanoTime() - t0) / 1e9; // two warm-up steps
+            }
+            return trainSteps * (double) batch * seqLen / seconds;
+        } finally {
+            model.setTrainable(false);
+        }
+    }
+
+    private double generationTokensPerSecond(TransformerPolicy model, int rows, boolean cache) {
+        List<int[]> prompts = new ArrayList<>();
+        Random random = new Random(rows);
+        for (int r = 0; r < rows; r++) {
+            int[] p = new int[16];
+            for (int i = 0; i < p.length; i++) p[i] = random.nextInt(256);
+            prompts.add(p);
+        }
+        // Greedy over a random model, ignoring EOS by construction: every row produces newTokens tokens.
+        SamplingConfig cfg = new SamplingConfig(newTokens, 0f, 0, 1f, List.of(), cache, 0);
+        model.generate(prompts, new SamplingConfig(4, 0f, 0, 1f, List.of(), cache, 0)); // warm-up
+        long t0 = System.nanoTime();
+        int produced = model.generate(prompts, cfg).stream().mapToInt(o -> o.tokens().length).sum();
+        return produced / ((System.nanoTime() - t0) / 1e9);
+    }
+}

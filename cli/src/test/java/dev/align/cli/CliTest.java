@@ -1,0 +1,94 @@
+package dev.align.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.align.core.io.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    record Result(int code, String out, String err) {}
+
+    static Result align(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void initGenerateAndLogprobsWorkEndToEnd(@TempDir Path tmp) throws Exception {
+        String dir = tmp.resolve("tiny").toString();
+        Result init = align("init", "--arch", "llama", "--layers", "2", "--hidden", "64", "--heads", "4", "--kv-heads", "2",
+                "--tokenizer", "byte", "--out", dir);
+        assertEquals(0, init.code(), init.err());
+        assertTrue(init.out().contains("llama, 2 layers, hidden 64, 4 heads (2 kv)"), init.out());
+        JsonNode config = Json.readObject(Path.of(dir, "config.json"));
+        assertEquals(2, config.get("num_key_value_heads").asInt());
+
+        Result gen1 = align("generate", "--model", dir, "--prompt", "Hello", "--max-new-tokens", "20", "--temperature", "0.8",
+                "--top-p", "0.9", "--seed", "1", "--json");
+        Result gen2 = align("generate", "--model", dir, "--prompt", "Hello", "--max-new-tokens", "20", "--temperature", "0.8",
+                "--top-p", "0.9", "--seed", "1", "--json");
+        Result gen3 = align("generate", "--model", dir, "--prompt", "Hello", "--max-new-tokens", "20", "--temperature", "0.8",
+                "--top-p", "0.9", "--seed", "2", "--json");
+        assertEquals(0, gen1.code(), gen1.err());
+        assertEquals(gen1.out(), gen2.out(), "same seed, same text");
+        assertNotEquals(gen1.out(), gen3.out(), "another seed, another text");
+        JsonNode g = Json.MAPPER.readTree(gen1.out());
+        assertEquals(g.get("token_ids").size(), g.get("logprobs").size());
+        assertTrue(g.get("token_ids").size() > 0 && g.get("token_ids").size() <= 20);
+
+        Result lp = align("logprobs", "--model", dir, "--text", "Hello world", "--json");
+        assertEquals(0, lp.code(), lp.err());
+        JsonNode l = Json.MAPPER.readTree(lp.out());
+        assertEquals(11, l.get("token_ids").size());
+        assertTrue(l.get("logprobs").get(0).isNull());
+        double sum = 0;
+        for (int i = 1; i < 11; i++) {
+            double v = l.get("logprobs").get(i).asDouble();
+            assertTrue(v < 0);
+            sum += v;
+        }
+        assertEquals(sum, l.get("sum_logprob").asDouble(), 1e-4);
+        // An untrained model is close to uniform over the 260-token vocabulary.
+        assertEquals(-Math.log(260), l.get("mean_logprob").asDouble(), 0.3);
+    }
+
+    @Test
+    void badInputIsOneLineAndExitCode2WithoutStackTrace(@TempDir Path tmp) throws Exception {
+        Result missing = align("generate", "--model", tmp.resolve("nope").toString(), "--prompt", "x");
+        assertEquals(2, missing.code());
+        assertEquals("error: " + tmp.resolve("nope") + ": model directory not found\n", missing.err());
+
+        String dir = tmp.resolve("m").toString();
+        assertEquals(0, align("init", "--arch", "gpt2", "--layers", "1", "--hidden", "32", "--heads", "2", "--out", dir).code());
+        Path config = Path.of(dir, "config.json");
+        Files.writeString(config, Files.readString(config).replace("\"gpt2\"", "\"rwkv\""));
+        Result unknown = align("logprobs", "--model", dir, "--text", "ab");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().startsWith("error: " + config + ": field 'model_type': unknown model_type 'rwkv'"), unknown.err());
+        assertEquals(1, unknown.err().lines().count());
+        assertFalse(unknown.err().contains("\tat "), "no stack trace without --debug");
+
+        Result debug = align("logprobs", "--model", dir, "--text", "ab", "--debug");
+        assertEquals(2, debug.code());
+        assertTrue(debug.err().contains("\tat "), "--debug prints the stack trace");
+
+        Result notEmpty = align("init", "--out", dir);
+        assertEquals(2, notEmpty.code());
+        assertTrue(notEmpty.err().contains("output directory is not empty; pass --overwrite"), notEmpty.err());
+
+        Result badFlag = align("generate", "--model", dir, "--prompt", "x", "--top-p", "1.5");
+        assertEquals(2, badFlag.code());
+        assertEquals("error: top-p must be in (0, 1]\n", badFlag.err());
+    }
+}
