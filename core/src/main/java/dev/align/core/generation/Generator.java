@@ -121,7 +121,7 @@ public final class Generator {
             }
             NDArray input = nd.create(feed, new Shape(batch, fed));
             NDArray hidden = model.hidden(input, seen, cache); // (B, fed, H)
-            NDArray last = hidden.get(new NDIndex(":, -1:, :")); // (B, 1, H)
+            NDArray last = hidden.get(new NDIndex().addAllDim().addSliceDim(fed - 1, fed)); // (B, 1, H)
             return model.logits(last).toFloatArray(); // (B, 1, V)
         }
     }

@@ -44,13 +44,16 @@ final class Sampler {
     }
 
     static double[] logSoftmax(float[] logits, float temperature) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) max = Math.max(max, l / (double) temperature);
-        double sum = 0;
-        for (float l : logits) sum += Math.exp(l / (double) temperature - max);
-        double logZ = max + Math.log(sum);
         double[] out = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) out[i] = logits[i] / (double) temperature - logZ;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = logits[i] / (double) temperature;
+            max = Math.max(max, out[i]);
+        }
+        double sum = 0;
+        for (double l : out) sum += Math.exp(l - max);
+        double logZ = max + Math.log(sum);
+        for (int i = 0; i < out.length; i++) out[i] -= logZ;
         return out;
     }
 }

@@ -9,7 +9,8 @@ import ai.djl.ndarray.types.Shape;
  * numbers do not depend on how much padding surrounds it (left or right) or where it sits in a batch.
  *
  * @param positions (B, Tnew) int64: index of each token among the real tokens of its row
- * @param bias (B, 1, Tnew, Ttotal) float32: 0 where a query may attend, {@link #MASKED} elsewhere
+ * @param bias (B, 1, Tnew, Ttotal) float32: 0 where a query may attend, {@link #MASKED} elsewhere; null
+ *     when nothing is masked (one new token per row and no padding), which spares the op when decoding
  */
 public record AttentionInputs(NDArray positions, NDArray bias) {
     /** Large and finite, so a fully masked (padding) query row stays free of NaNs. */
@@ -22,6 +23,8 @@ public record AttentionInputs(NDArray positions, NDArray bias) {
     public static AttentionInputs of(NDManager manager, long[] mask, int batch, int newTokens) {
         int total = mask.length / batch;
         int past = total - newTokens;
+        boolean unmasked = newTokens == 1;
+        for (long m : mask) unmasked &= m != 0;
         long[] positions = new long[batch * newTokens];
         float[] bias = new float[batch * newTokens * total];
         for (int b = 0; b < batch; b++) {
@@ -40,8 +43,7 @@ public record AttentionInputs(NDArray positions, NDArray bias) {
                 }
             }
         }
-        return new AttentionInputs(
-                manager.create(positions, new Shape(batch, newTokens)),
-                manager.create(bias, new Shape(batch, 1, newTokens, total)));
+        return new AttentionInputs(manager.create(positions, new Shape(batch, newTokens)),
+                unmasked ? null : manager.create(bias, new Shape(batch, 1, newTokens, total)));
     }
 }

@@ -20,7 +20,7 @@ public interface Decoder {
      *
      * @param ids (B, T) int64 token ids
      * @param positions (B, T) int64 position of each token (padding-aware)
-     * @param bias (B, 1, T, Tpast+T) additive attention bias
+     * @param bias (B, 1, T, Tpast+T) additive attention bias, or null when nothing is masked
      * @param cache keys and values of earlier tokens, or null
      * @return (B, T, H) after the final norm
      */

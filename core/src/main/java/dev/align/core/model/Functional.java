@@ -61,42 +61,55 @@ public final class Functional {
      * @param q (B, H, Tq, D)
      * @param k (B, Hkv, Tk, D), H a multiple of Hkv
      * @param v (B, Hkv, Tk, D)
-     * @param bias (B, 1, Tq, Tk) additive: 0 where allowed, a large negative number where masked
+     * @param bias (B, 1, Tq, Tk) additive: 0 where allowed, a large negative number where masked; null
+     *     when nothing is masked (a single new token over unpadded keys)
      * @return (B, H, Tq, D)
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray bias) {
-        Shape qs = q.getShape();
-        long b = qs.get(0), h = qs.get(1), tq = qs.get(2), d = qs.get(3);
+        Shape shape = q.getShape();
+        long b = shape.get(0), h = shape.get(1), tq = shape.get(2), d = shape.get(3);
         long hkv = k.getShape().get(1), tk = k.getShape().get(2);
         long group = h / hkv;
         // Query heads that share a key/value head are grouped: (B, Hkv, G, Tq, D) against (B, Hkv, 1, Tk, D).
-        NDArray qg = q.reshape(b, hkv, group, tq, d);
+        // Scaling q by 1/√D instead of the scores does the same arithmetic on a tensor Tk/D times smaller.
+        NDArray qs = q.mul((float) (1.0 / Math.sqrt(d)));
+        if (group == 1) { // plain multi-head attention: no grouping reshapes (fewer ops per decoding step)
+            NDArray scores = qs.matMul(k.swapAxes(-1, -2)); // (B, H, Tq, Tk)
+            return (bias == null ? scores : scores.add(bias)).softmax(-1).matMul(v); // (B, H, Tq, D)
+        }
+        NDArray qg = qs.reshape(b, hkv, group, tq, d);
         NDArray kg = k.reshape(b, hkv, 1, tk, d);
         NDArray vg = v.reshape(b, hkv, 1, tk, d);
-        NDArray scores = qg.matMul(kg.swapAxes(-1, -2)).mul((float) (1.0 / Math.sqrt(d))); // (B, Hkv, G, Tq, Tk)
-        scores = scores.add(bias.reshape(b, 1, 1, tq, tk));
-        NDArray weights = scores.softmax(-1);
-        return weights.matMul(vg).reshape(b, h, tq, d); // (B, H, Tq, D)
+        NDArray scores = qg.matMul(kg.swapAxes(-1, -2)); // (B, Hkv, G, Tq, Tk)
+        if (bias != null) scores = scores.add(bias.reshape(b, 1, 1, tq, tk));
+        return scores.softmax(-1).matMul(vg).reshape(b, h, tq, d); // (B, H, Tq, D)
     }
 
-    /** (B, T, H·D) → (B, H, T, D). */
+    /** (B, T, H·D) → (B, H, T, D); for one token the transpose is a no-op and is skipped. */
     public static NDArray splitHeads(NDArray x, long heads) {
         Shape s = x.getShape();
+        if (s.get(1) == 1) return x.reshape(s.get(0), heads, 1, s.get(2) / heads);
         return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
     }
 
     /** (B, H, T, D) → (B, T, H·D). */
     public static NDArray mergeHeads(NDArray x) {
         Shape s = x.getShape();
+        if (s.get(2) == 1) return x.reshape(s.get(0), 1, s.get(1) * s.get(3));
         return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+
+    /** Columns [from, to) of the last axis. */
+    public static NDArray lastAxis(NDArray x, long from, long to) {
+        NDIndex index = new NDIndex();
+        for (int i = 0; i < x.getShape().dimension() - 1; i++) index.addAllDim();
+        return x.get(index.addSliceDim(from, to));
     }
 
     /** HF's rotate_half: (x1, x2) → (−x2, x1) over the last axis. */
     public static NDArray rotateHalf(NDArray x) {
-        long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :{}", half));
-        NDArray x2 = x.get(new NDIndex("..., {}:", half));
-        return x2.neg().concat(x1, -1);
+        long d = x.getShape().get(x.getShape().dimension() - 1);
+        return lastAxis(x, d / 2, d).neg().concat(lastAxis(x, 0, d / 2), -1);
     }
 
     /** Per-token log p(target) from logits (..., V) and int64 targets (...). */

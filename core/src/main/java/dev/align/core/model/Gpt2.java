@@ -9,7 +9,6 @@ import static dev.align.core.model.Functional.mergeHeads;
 import static dev.align.core.model.Functional.splitHeads;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -53,9 +52,9 @@ public final class Gpt2 implements Decoder {
             String p = T + "h." + i + ".";
             NDArray a = layerNorm(x, w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"), c.normEps());
             NDArray qkv = conv1d(a, w.get(p + "attn.c_attn.weight"), w.get(p + "attn.c_attn.bias")); // (B, T, 3H)
-            NDArray q = splitHeads(qkv.get(new NDIndex("..., :{}", h)), c.numHeads()); // (B, heads, T, D)
-            NDArray k = splitHeads(qkv.get(new NDIndex("..., {}:{}", h, 2 * h)), c.numHeads());
-            NDArray v = splitHeads(qkv.get(new NDIndex("..., {}:", 2 * h)), c.numHeads());
+            NDArray q = splitHeads(Functional.lastAxis(qkv, 0, h), c.numHeads()); // (B, heads, T, D)
+            NDArray k = splitHeads(Functional.lastAxis(qkv, h, 2 * h), c.numHeads());
+            NDArray v = splitHeads(Functional.lastAxis(qkv, 2 * h, 3 * h), c.numHeads());
             if (cache != null) {
                 NDArray[] kv = cache.append(i, k, v);
                 k = kv[0];
