@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.Utils;
 
 /**
  * The one door to DJL's engine. It forces offline mode before the first Engine or tokenizer call,
@@ -27,16 +28,11 @@ public final class OfflineDjl {
         refuseOnlineEnvironment("OPT_OUT_TRACKING");
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
-        // Keep DJL's native caches out of the working directory and never look for newer natives.
-        System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
     }
 
-    /** True when both offline switches are set in this JVM. */
+    /** True when DJL itself sees both switches on (environment first, then system property, as DJL reads them). */
     public static boolean isOffline() {
-        return "true".equals(System.getProperty("ai.djl.offline"))
-                && ("true".equals(System.getenv("OPT_OUT_TRACKING"))
-                        || (System.getenv("OPT_OUT_TRACKING") == null
-                                && "true".equals(System.getProperty("OPT_OUT_TRACKING"))));
+        return Utils.isOfflineMode() && Boolean.parseBoolean(Utils.getEnvOrSystemProperty("OPT_OUT_TRACKING"));
     }
 
     /** The PyTorch engine, started offline. */

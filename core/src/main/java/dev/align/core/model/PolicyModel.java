@@ -3,6 +3,7 @@ package dev.align.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import dev.align.core.generation.GenerationOutput;
 import dev.align.core.generation.Generator;
 import dev.align.core.generation.SamplingConfig;
@@ -53,7 +54,7 @@ public interface PolicyModel extends AutoCloseable {
     static NDArray tokenLogProbs(NDArray logits, NDArray ids, NDArray attentionMask) {
         NDArray shifted = logits.get(new NDIndex(":, :-1")); // (B, T−1, V) predicts ids[:, 1:]
         NDArray targets = ids.get(new NDIndex(":, 1:"));
-        NDArray targetMask = attentionMask.get(new NDIndex(":, 1:")).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        NDArray targetMask = attentionMask.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
         return Functional.tokenLogProbs(shifted, targets).mul(targetMask);
     }
 

@@ -7,29 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import dev.align.core.OfflineDjl;
+import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.ByteLevelVocabulary;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class GenerationTest {
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = OfflineDjl.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+class GenerationTest extends EngineTest {
 
     private static final List<int[]> PROMPTS = List.of(
             ByteLevelVocabulary.bytesOf("Hello"), ByteLevelVocabulary.bytesOf("Is 2+2 four?"),

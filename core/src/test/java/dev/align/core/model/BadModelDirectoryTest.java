@@ -4,30 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import ai.djl.ndarray.NDManager;
 import dev.align.core.BadInputException;
-import dev.align.core.OfflineDjl;
+import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class BadModelDirectoryTest {
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = OfflineDjl.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+class BadModelDirectoryTest extends EngineTest {
 
     private static Path savedModel(Path tmp) {
         Path dir = tmp.resolve("m");

@@ -3,8 +3,7 @@ package dev.align.core.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import dev.align.core.OfflineDjl;
+import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
 import dev.align.core.tokenizer.ByteLevelVocabulary;
 import java.io.ByteArrayOutputStream;
@@ -16,8 +15,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,19 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Checkpoints written byte by byte in HF naming (not with our save code), checked against logits from
  * a naive double-precision implementation of the HF equations written independently in this test.
  */
-class HandWrittenCheckpointTest {
-    static NDManager manager;
+class HandWrittenCheckpointTest extends EngineTest {
     static final int V = 7;
-
-    @BeforeAll
-    static void start() {
-        manager = OfflineDjl.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     /** Deterministic, varied weights: w[i] = 0.5·sin(1.7·i + k). */
     static double[] values(int n, int k) {

@@ -3,26 +3,12 @@ package dev.align.core.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import dev.align.core.OfflineDjl;
+import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class LogProbsTest {
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = OfflineDjl.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+class LogProbsTest extends EngineTest {
 
     @Test
     void batchedPaddedLogProbsEqualUnbatchedOnes() {

@@ -4,30 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.align.core.OfflineDjl;
+import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.ByteLevelVocabulary;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class TrainingStepTest {
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        manager = OfflineDjl.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
+class TrainingStepTest extends EngineTest {
 
     private static double step(TransformerPolicy model, AdamW adam, NDArray[] batch, double lr) {
         try (NDScope scope = new NDScope()) {
