@@ -5,19 +5,30 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.align.core.model.PolicyModel;
 
-/** Next-token cross-entropy: L = −Σₜ mₜ · log p(xₜ | x&lt;ₜ) / Σₜ mₜ over a loss mask m. */
+/** Next-token cross-entropy: L = −Σₜ mₜ · log p(yₜ | x&lt;ₜ) / Σₜ mₜ over a loss mask m. */
 public final class CausalLmLoss {
     private CausalLmLoss() {}
 
     /**
-     * @param ids (B, T) int64
+     * The loss as a pure function of logits.
+     *
+     * @param logits (B, T, V); position t−1 predicts label t
+     * @param labels (B, T) int64 targets (usually the input ids)
+     * @param lossMask (B, T) 1 where label t counts
+     * @return scalar mean over counted labels
+     */
+    public static NDArray fromLogits(NDArray logits, NDArray labels, NDArray lossMask) {
+        NDArray logp = PolicyModel.tokenLogProbs(logits, labels, lossMask); // (B, T−1), zero where masked
+        NDArray m = lossMask.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
+        return logp.sum().neg().div(m.sum().maximum(1f));
+    }
+
+    /**
+     * @param ids (B, T) int64, inputs and labels
      * @param attentionMask (B, T) 1 for real tokens
      * @param lossMask (B, T) 1 for tokens whose prediction counts (e.g. completion only); null = all real tokens
-     * @return scalar mean loss over counted tokens
      */
     public static NDArray mean(PolicyModel model, NDArray ids, NDArray attentionMask, NDArray lossMask) {
-        NDArray logp = model.tokenLogProbs(ids, attentionMask); // (B, T−1)
-        NDArray m = (lossMask == null ? attentionMask : lossMask).get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
-        return logp.mul(m).sum().neg().div(m.sum().maximum(1f));
+        return fromLogits(model.logits(ids, attentionMask), ids, lossMask == null ? attentionMask : lossMask);
     }
 }
