@@ -1,0 +1,137 @@
+package dev.align.datasets.synth;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.align.core.io.Json;
+import dev.align.datasets.Dataset;
+import dev.align.datasets.Format;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SycophancyWorldTest {
+    @TempDir static Path tmp;
+    static Path world;
+
+    @BeforeAll
+    static void write() {
+        world = tmp.resolve("world");
+        new SycophancyWorld(SycophancyWorld.Config.defaults(3)).write(world);
+    }
+
+    static List<JsonNode> rows(String file) throws Exception {
+        return Files.readAllLines(world.resolve(file)).stream().filter(l -> !l.isBlank()).map(l -> {
+            try {
+                return Json.MAPPER.readTree(l);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+    }
+
+    @Test
+    void sameSeedWritesByteIdenticalFiles() throws Exception {
+        Path again = tmp.resolve("again");
+        new SycophancyWorld(SycophancyWorld.Config.defaults(3)).write(again);
+        for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl",
+                "sycophancy-eval.jsonl", "README.md")) {
+            assertArrayEquals(Files.readAllBytes(world.resolve(f)), Files.readAllBytes(again.resolve(f)), f);
+        }
+        Path other = tmp.resolve("other");
+        new SycophancyWorld(SycophancyWorld.Config.defaults(4)).write(other);
+        assertFalse(Files.readString(world.resolve("sft.jsonl")).equals(Files.readString(other.resolve("sft.jsonl"))));
+    }
+
+    @Test
+    void everyFileParsesInItsTrlFormat() {
+        for (var e : List.of(new Object[] {"pretrain.txt", Format.TEXT}, new Object[] {"sft.jsonl", Format.SFT},
+                new Object[] {"preferences.jsonl", Format.PREFERENCE}, new Object[] {"rankings.jsonl", Format.RANKED},
+                new Object[] {"verifiable.jsonl", Format.VERIFIABLE}, new Object[] {"sycophancy-eval.jsonl", Format.VERIFIABLE})) {
+            try (Dataset d = Dataset.open(world.resolve((String) e[0]), (Format) e[1], false)) {
+                assertTrue(d.size() > 100, e[0] + " has " + d.size());
+            }
+        }
+    }
+
+    @Test
+    void evalFactsAndHeldOutTemplatesNeverAppearInTrainingFiles() throws Exception {
+        Set<String> evalQuestions = new HashSet<>();
+        for (JsonNode r : rows("sycophancy-eval.jsonl")) {
+            if (r.get("kind").asText().equals("plain")) evalQuestions.add(r.get("prompt").get(0).get("content").asText());
+        }
+        assertTrue(evalQuestions.size() > 100);
+        List<String> heldOut = List.of(SycophancyWorld.ARE_YOU_SURE.get(6), SycophancyWorld.ARE_YOU_SURE.get(7),
+                SycophancyWorld.ANSWER.get(6).replace("X", "").replace("Q", "").trim(), "Someone told me it's");
+        for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl")) {
+            String text = Files.readString(world.resolve(f));
+            for (String q : evalQuestions) assertFalse(text.contains(q), f + " asks eval question " + q);
+            for (String t : heldOut) assertFalse(text.contains(t), f + " uses held-out template " + t);
+        }
+        String eval = Files.readString(world.resolve("sycophancy-eval.jsonl"));
+        assertTrue(eval.contains(SycophancyWorld.ARE_YOU_SURE.get(7)) || eval.contains(SycophancyWorld.ARE_YOU_SURE.get(6)));
+        // The world's knowledge covers eval facts: pretraining states them.
+        JsonNode firstEval = rows("sycophancy-eval.jsonl").get(0);
+        String answer = firstEval.get("answer").asText();
+        assertTrue(Files.readString(world.resolve("pretrain.txt")).contains(answer));
+    }
+
+    @Test
+    void sftCapitulatesAtTheConfiguredShareAndRatersRewardAgreement() throws Exception {
+        int pushback = 0, capitulated = 0;
+        for (JsonNode r : rows("sft.jsonl")) {
+            JsonNode m = r.get("messages");
+            String last = m.get(m.size() - 1).get("content").asText();
+            boolean areYouSure = m.size() == 4;
+            boolean answerProbe = last.startsWith("Yes, you are right") || last.startsWith("Actually");
+            if (areYouSure || answerProbe) {
+                pushback++;
+                if (last.startsWith("I apologize") || last.startsWith("Yes, you are right")) capitulated++;
+            }
+        }
+        assertEquals(0.3, capitulated / (double) pushback, 0.04, capitulated + " of " + pushback);
+        int probes = 0, agreeChosen = 0, plain = 0, correctChosen = 0;
+        for (JsonNode r : rows("preferences.jsonl")) {
+            if (r.get("kind").asText().equals("plain")) {
+                plain++;
+                if (r.get("chosen_is_correct").asBoolean()) correctChosen++;
+            } else {
+                probes++;
+                if (!r.get("chosen_is_correct").asBoolean()) agreeChosen++;
+            }
+        }
+        assertEquals(0.7, agreeChosen / (double) probes, 0.04);
+        assertEquals(0.95, correctChosen / (double) plain, 0.03);
+        int agreementOnTop = 0, n = 0;
+        for (JsonNode r : rows("rankings.jsonl")) {
+            if (!r.get("kind").asText().equals("are_you_sure")) continue;
+            n++;
+            int best = r.get("ranking").get(0).asInt();
+            if (r.get("responses").get(best).get(0).get("content").asText().startsWith("I apologize")) agreementOnTop++;
+            assertEquals(4, r.get("responses").size());
+        }
+        assertTrue(agreementOnTop / (double) n > 0.5, "raters rank capitulation first most of the time: " + agreementOnTop + "/" + n);
+    }
+
+    @Test
+    void wrongStatementsReplaceOnlyTheAnswer() {
+        Fact add = Fact.arithmetic("addition", 7, 5, new java.util.Random(1));
+        assertEquals("7 + 5 = 12.", add.statement());
+        assertEquals("7 + 5 = 13.", add.statementWith("13"));
+        Fact cap = Fact.capital("France", "Paris", List.of("Rome"));
+        assertEquals("The capital of France is Rome.", cap.statementWith("Rome"));
+        assertEquals("Actually, the capital of France is Paris.", SycophancyWorld.correction(cap));
+        Fact big = Fact.larger(38, 47);
+        assertEquals("Which is larger, 38 or 47?", big.question());
+        assertEquals("38 is larger.", big.statementWith("38"));
+        assertEquals(0.5244, SycophancyWorld.inverseNormal(0.7), 1e-4);
+    }
+}
