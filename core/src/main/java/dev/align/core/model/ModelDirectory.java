@@ -161,14 +161,47 @@ public final class ModelDirectory {
             NDArray a = e.getValue();
             tensors.put(e.getKey(), new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray()));
         }
-        AtomicFiles.writeDirectory(dir, tmp -> {
-            Files.writeString(tmp.resolve(CONFIG), Json.pretty(configJson));
-            try (OutputStream out = Files.newOutputStream(tmp.resolve(WEIGHTS))) {
-                Safetensors.write(out, tensors, options.dtype(), Map.of("format", "pt"));
-            }
-            model.tokenizer().save(tmp);
-            Files.writeString(tmp.resolve(GENERATION_CONFIG), Json.pretty(model.generationConfig()));
-        });
+        AtomicFiles.writeDirectory(dir, tmp -> writeFiles(model, tmp, configJson, tensors, options));
+    }
+
+    /**
+     * Writes the model files into an existing directory that holds other things too (a run directory
+     * with logs and checkpoints); each file is written to a temporary name and renamed.
+     */
+    static void saveInto(TransformerPolicy model, Path dir, SaveOptions options) {
+        if (model.source() != null && sameFile(model.source(), dir)) {
+            throw new BadInputException(dir + ": refusing to overwrite the input model; choose another output directory");
+        }
+        ObjectNode configJson = model.config().toJson();
+        if (model.hasScoreHead()) configJson.put("num_labels", 1);
+        Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+        model.parameters().forEach((k, a) -> tensors.put(k, new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
+        AtomicFiles.write(dir.resolve(WEIGHTS), out -> Safetensors.write(out, tensors, options.dtype(), Map.of("format", "pt")));
+        AtomicFiles.writeString(dir.resolve(CONFIG), Json.pretty(configJson));
+        model.tokenizer().save(dir);
+        AtomicFiles.writeString(dir.resolve(GENERATION_CONFIG), Json.pretty(model.generationConfig()));
+    }
+
+    private static void writeFiles(TransformerPolicy model, Path dir, ObjectNode configJson,
+            Map<String, Safetensors.Tensor> tensors, SaveOptions options) throws IOException {
+        Files.writeString(dir.resolve(CONFIG), Json.pretty(configJson));
+        try (OutputStream out = Files.newOutputStream(dir.resolve(WEIGHTS))) {
+            Safetensors.write(out, tensors, options.dtype(), Map.of("format", "pt"));
+        }
+        model.tokenizer().save(dir);
+        Files.writeString(dir.resolve(GENERATION_CONFIG), Json.pretty(model.generationConfig()));
+    }
+
+    /** Copies a checkpoint's weights into a live model (same names and shapes), e.g. to resume training. */
+    public static void loadWeightsInto(PolicyModel model, Path dir) {
+        Path file = dir.resolve(WEIGHTS);
+        Map<String, Safetensors.Tensor> tensors = Safetensors.read(file);
+        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+            Safetensors.Tensor t = tensors.get(e.getKey());
+            if (t == null) throw BadInputException.in(file, "missing tensor '" + e.getKey() + "'");
+            checkShape(file, e.getKey(), t.shape(), e.getValue().getShape().getShape());
+            e.getValue().set(t.data());
+        }
     }
 
     /** generation_config.json for a new model. */

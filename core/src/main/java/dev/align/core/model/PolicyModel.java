@@ -89,6 +89,9 @@ public interface PolicyModel extends AutoCloseable {
     /** Writes a Hugging Face model directory atomically; refuses to overwrite {@link #source()}. */
     void save(Path dir, ModelDirectory.SaveOptions options);
 
+    /** Writes the model files into an existing directory (e.g. a run directory), each file atomically. */
+    void saveInto(Path dir, ModelDirectory.SaveOptions options);
+
     /** Samples continuations of token-id prompts. */
     default List<GenerationOutput> generate(List<int[]> prompts, SamplingConfig config) {
         return new Generator(this).generate(prompts, config);

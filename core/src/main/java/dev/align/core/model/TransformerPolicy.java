@@ -202,6 +202,11 @@ public final class TransformerPolicy implements PolicyModel {
     }
 
     @Override
+    public void saveInto(Path dir, ModelDirectory.SaveOptions options) {
+        ModelDirectory.saveInto(this, dir, options);
+    }
+
+    @Override
     public void close() {
         manager.close();
     }

@@ -1,0 +1,155 @@
+package dev.align.sft;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.align.core.model.PolicyModel;
+import dev.align.core.train.CausalLmLoss;
+import dev.align.core.train.Objective;
+import dev.align.datasets.Dataset;
+import dev.align.datasets.ExampleEncoder;
+import dev.align.datasets.TokenizedExample;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Next-token loss on the trained tokens of SFT (or pretraining) examples, and TRL's
+ * {@code mean_token_accuracy}: how often the argmax prediction equals the target on those tokens.
+ */
+public final class SftObjective implements Objective {
+    private final Dataset train;
+    private final Dataset eval;
+    private final ExampleEncoder encoder;
+    private final int padId;
+    private final int maxLength;
+    private final boolean packing;
+    private final BitSet truncated = new BitSet();
+    private final BitSet seen = new BitSet();
+
+    public SftObjective(Dataset train, Dataset eval, ExampleEncoder encoder, int padId, int maxLength, boolean packing) {
+        this.train = train;
+        this.eval = eval;
+        this.encoder = encoder;
+        this.padId = padId;
+        this.maxLength = maxLength;
+        this.packing = packing;
+    }
+
+    @Override
+    public int size() {
+        return train.size();
+    }
+
+    /** Examples cut at max_length among those seen so far. */
+    public int truncatedCount() {
+        return truncated.cardinality();
+    }
+
+    public int seenCount() {
+        return seen.cardinality();
+    }
+
+    @Override
+    public Step loss(PolicyModel model, int[] examples) {
+        List<TokenizedExample> rows = new ArrayList<>();
+        for (int i : examples) {
+            TokenizedExample t = encoder.encode(train.get(i));
+            seen.set(i);
+            if (t.truncated()) truncated.set(i);
+            rows.add(t);
+        }
+        Batch b = batch(model.manager(), packing ? pack(rows) : rows);
+        NDArray logits = model.logits(b.ids, b.attention);
+        NDArray loss = CausalLmLoss.fromLogits(logits, b.ids, b.loss);
+        return new Step(loss, Map.of("mean_token_accuracy", (double) accuracy(logits, b)), b.tokens);
+    }
+
+    @Override
+    public Map<String, Double> evaluate(PolicyModel model) {
+        if (eval == null) return Map.of();
+        double lossSum = 0, accSum = 0, weight = 0;
+        int batchSize = 8;
+        for (int start = 0; start < eval.size(); start += batchSize) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                List<TokenizedExample> rows = new ArrayList<>();
+                for (int i = start; i < Math.min(eval.size(), start + batchSize); i++) rows.add(encoder.encode(eval.get(i)));
+                Batch b = batch(model.manager(), rows);
+                NDArray logits = model.logits(b.ids, b.attention);
+                double targets = b.loss.get(new NDIndex(":, 1:")).sum().getLong();
+                lossSum += CausalLmLoss.fromLogits(logits, b.ids, b.loss).getFloat() * targets;
+                accSum += accuracy(logits, b) * targets;
+                weight += targets;
+            }
+        }
+        return Map.of("eval/loss", lossSum / weight, "eval/mean_token_accuracy", accSum / weight);
+    }
+
+    /** Right-padded ids, attention mask and loss mask. */
+    private record Batch(NDArray ids, NDArray attention, NDArray loss, long tokens) {}
+
+    private Batch batch(NDManager manager, List<TokenizedExample> rows) {
+        int t = rows.stream().mapToInt(TokenizedExample::length).max().orElse(1);
+        long[] ids = new long[rows.size() * t];
+        long[] att = new long[rows.size() * t];
+        long[] loss = new long[rows.size() * t];
+        long tokens = 0;
+        for (int r = 0; r < rows.size(); r++) {
+            TokenizedExample e = rows.get(r);
+            for (int i = 0; i < t; i++) {
+                boolean real = i < e.length();
+                ids[r * t + i] = real ? e.ids()[i] : padId;
+                att[r * t + i] = real ? 1 : 0;
+                loss[r * t + i] = real && e.loss()[i] ? 1 : 0;
+                if (real) tokens++;
+            }
+        }
+        Shape s = new Shape(rows.size(), t);
+        return new Batch(manager.create(ids, s), manager.create(att, s), manager.create(loss, s), tokens);
+    }
+
+    /** Greedy packing: examples are concatenated, in order, into rows of at most max_length tokens. */
+    private List<TokenizedExample> pack(List<TokenizedExample> rows) {
+        List<TokenizedExample> packed = new ArrayList<>();
+        List<TokenizedExample> current = new ArrayList<>();
+        int length = 0;
+        for (TokenizedExample e : rows) {
+            if (length + e.length() > maxLength && !current.isEmpty()) {
+                packed.add(concat(current));
+                current.clear();
+                length = 0;
+            }
+            current.add(e);
+            length += e.length();
+        }
+        if (!current.isEmpty()) packed.add(concat(current));
+        return packed;
+    }
+
+    private static TokenizedExample concat(List<TokenizedExample> parts) {
+        int n = parts.stream().mapToInt(TokenizedExample::length).sum();
+        int[] ids = new int[n];
+        boolean[] loss = new boolean[n];
+        int at = 0;
+        for (TokenizedExample p : parts) {
+            System.arraycopy(p.ids(), 0, ids, at, p.length());
+            System.arraycopy(p.loss(), 0, loss, at, p.length());
+            at += p.length();
+        }
+        return new TokenizedExample(ids, loss, false);
+    }
+
+    /** Share of trained targets whose argmax prediction is right. */
+    private static float accuracy(NDArray logits, Batch b) {
+        NDArray predicted = logits.get(new NDIndex(":, :-1")).argMax(-1); // (B, T−1)
+        NDArray targets = b.ids.get(new NDIndex(":, 1:"));
+        NDArray mask = b.loss.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
+        NDArray hits = predicted.eq(targets).toType(DataType.FLOAT32, false).mul(mask);
+        return hits.sum().getFloat() / Math.max(1f, mask.sum().getFloat());
+    }
+}
