@@ -1,0 +1,144 @@
+package dev.align.sft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.align.core.BadInputException;
+import dev.align.core.OfflineDjl;
+import dev.align.core.io.Json;
+import dev.align.core.model.ModelConfig;
+import dev.align.core.model.ModelDirectory;
+import dev.align.core.model.TransformerPolicy;
+import dev.align.core.tokenizer.ByteLevelVocabulary;
+import dev.align.core.tokenizer.Tokenizer;
+import dev.align.core.train.Progress;
+import dev.align.core.train.Trainer;
+import dev.align.core.train.TrainingConfig;
+import dev.align.datasets.Dataset;
+import dev.align.datasets.Format;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SftTrainerTest {
+    static NDManager manager;
+    @TempDir static Path tmp;
+    static Path data;
+
+    @BeforeAll
+    static void start() throws Exception {
+        manager = OfflineDjl.newManager();
+        data = tmp.resolve("sft.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int a = 0; a < 8; a++) {
+            for (int b = 0; b < 8; b++) {
+                lines.add("{\"prompt\": \"" + a + "+" + b + "=\", \"completion\": \"" + (a + b) + "\"}");
+            }
+        }
+        Files.write(data, lines);
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    static TransformerPolicy model() {
+        return TransformerPolicy.initialize(manager,
+                ModelConfig.llama("llama", ByteLevelVocabulary.SIZE, 32, 2, 4, 2, 64, 64, false), Tokenizer.byteLevel(), 5);
+    }
+
+    static final TrainingConfig CONFIG = TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 3e-3, "max_steps", 12,
+            "per_device_train_batch_size", 4, "gradient_accumulation_steps", 2, "warmup_steps", 2, "logging_steps", 1,
+            "save_steps", 3, "save_total_limit", 2, "max_length", 32, "seed", 3), "test");
+
+    static List<String> metrics(Path out) throws Exception {
+        return Files.readAllLines(out.resolve(Trainer.METRICS));
+    }
+
+    /** The numbers that must match; timings naturally differ. */
+    static List<String> numbers(List<String> lines) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String l : lines) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> row = Json.MAPPER.readValue(l, Map.class);
+            row.remove("tokens_per_second");
+            out.add(row.toString());
+        }
+        return out;
+    }
+
+    private Trainer.Result run(Path out, boolean resume, Progress.Factory progress) {
+        try (Dataset d = Dataset.open(data, Format.SFT, false); TransformerPolicy m = model()) {
+            return new SftTrainer(m, new SftConfig(CONFIG, false, false, false)).train(d, null, out, CONFIG.asMap() == null
+                    ? Map.of() : Map.copyOf(CONFIG.asMap()), resume, progress);
+        }
+    }
+
+    @Test
+    void killedRunResumesFromItsLastCheckpointWithIdenticalNumbers() throws Exception {
+        Path straight = tmp.resolve("straight");
+        run(straight, false, Progress.Factory.NONE);
+        List<String> expected = numbers(metrics(straight));
+        assertEquals(12, expected.size());
+
+        Path killed = tmp.resolve("killed");
+        Progress.Factory crashAt10 = (task, start, total) -> new Progress() {
+            @Override
+            public void update(long step, double loss, double tps) {
+                if (step == 11) throw new IllegalStateException("killed");
+            }
+
+            @Override
+            public void close() {}
+        };
+        assertThrows(IllegalStateException.class, () -> run(killed, false, crashAt10));
+        assertTrue(Files.isDirectory(killed.resolve("checkpoint-9")), "last checkpoint before the kill");
+        assertTrue(Files.isDirectory(killed.resolve("checkpoint-6")) && !Files.exists(killed.resolve("checkpoint-3")),
+                "save_total_limit 2 keeps the last two");
+        BadInputException refused = assertThrows(BadInputException.class, () -> Trainer.checkOutput(killed, false, false));
+        assertTrue(refused.getMessage().contains("holds an unfinished run; pass --resume"), refused.getMessage());
+
+        run(killed, true, Progress.Factory.NONE);
+        assertEquals(expected, numbers(metrics(killed)));
+        try (TransformerPolicy a = ModelDirectory.load(straight, manager); TransformerPolicy b = ModelDirectory.load(killed, manager)) {
+            for (String name : a.parameters().keySet()) {
+                assertArrayEquals(a.parameters().get(name).toFloatArray(), b.parameters().get(name).toFloatArray(), name);
+            }
+        }
+        BadInputException finished = assertThrows(BadInputException.class, () -> Trainer.checkOutput(killed, false, false));
+        assertTrue(finished.getMessage().contains("holds a finished run; pass --overwrite"), finished.getMessage());
+    }
+
+    @Test
+    void sftLearnsAdditionAndLogsTrlMetrics() throws Exception {
+        Path out = tmp.resolve("learn");
+        TrainingConfig longer = CONFIG.with(Map.of("max_steps", 150, "save_steps", 0, "logging_steps", 10, "eval_steps", 75,
+                "learning_rate", 1e-2, "warmup_steps", 10), "test");
+        try (Dataset d = Dataset.open(data, Format.SFT, false); TransformerPolicy m = model()) {
+            Trainer.Result r = new SftTrainer(m, new SftConfig(longer, false, false, false)).train(d, d, out, Map.of(),
+                    false, Progress.Factory.NONE);
+            var first = Json.MAPPER.readTree(metrics(out).get(0));
+            var last = Json.MAPPER.readTree(metrics(out).get(metrics(out).size() - 1));
+            for (String key : List.of("step", "epoch", "loss", "learning_rate", "grad_norm", "tokens_per_second",
+                    "mean_token_accuracy")) {
+                assertTrue(first.has(key), key);
+            }
+            assertTrue(last.has("eval/loss") && last.has("eval/mean_token_accuracy"), last.toString());
+            assertTrue(last.get("loss").asDouble() < first.get("loss").asDouble() / 3,
+                    "loss " + first.get("loss") + " -> " + last.get("loss"));
+            assertTrue(last.get("eval/mean_token_accuracy").asDouble() > 0.9, last.toString());
+            assertEquals(150, r.steps());
+        }
+        assertTrue(Files.exists(out.resolve("config.yaml")) && Files.exists(out.resolve("model.safetensors")));
+    }
+}
