@@ -91,4 +91,36 @@ class CliTest {
         assertEquals(2, badFlag.code());
         assertEquals("error: top-p must be in (0, 1]\n", badFlag.err());
     }
+
+    @Test
+    void trainingCommandsRejectBadDataAndConfigAndProtectFinishedRuns(@TempDir Path tmp) throws Exception {
+        String model = tmp.resolve("m").toString();
+        assertEquals(0, align("init", "--layers", "1", "--hidden", "32", "--heads", "2", "--out", model).code());
+        Path data = tmp.resolve("sft.jsonl");
+        Files.writeString(data, "{\"prompt\": \"1+1=\", \"completion\": \"2\"}\n{\"prompt\": \"2+2=\"}\n");
+        String out = tmp.resolve("run").toString();
+        Result bad = align("sft", "--model", model, "--data", data.toString(), "--out", out, "--max-steps", "2");
+        assertEquals(2, bad.code());
+        assertEquals("error: " + data + ":2: field 'completion': missing\n", bad.err());
+
+        Path config = tmp.resolve("c.yaml");
+        Files.writeString(config, "learning_rate: 0.01\nbatch: 3\n");
+        Result unknown = align("sft", "--model", model, "--data", data.toString(), "--out", out, "--config", config.toString(),
+                "--skip-bad-lines");
+        assertEquals(2, unknown.code());
+        assertEquals("error: " + config + ": unknown key 'batch'\n", unknown.err());
+
+        Files.writeString(config, "learning_rate: 0.01\nmax_steps: 3\nper_device_train_batch_size: 1\nlogging_steps: 1\n");
+        Result ok = align("sft", "--model", model, "--data", data.toString(), "--out", out, "--config", config.toString(),
+                "--skip-bad-lines", "--max-steps", "2");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().contains("sft: 2 steps"), "the flag overrides the file: " + ok.out());
+        assertTrue(ok.out().contains("skipped 1 bad lines"), ok.out());
+        assertTrue(Files.readString(Path.of(out, "config.yaml")).contains("learning_rate: 0.01"));
+        assertEquals(2, Files.readAllLines(Path.of(out, "metrics.jsonl")).size());
+
+        Result again = align("sft", "--model", model, "--data", data.toString(), "--out", out, "--skip-bad-lines");
+        assertEquals(2, again.code());
+        assertEquals("error: " + out + ": holds a finished run; pass --overwrite to replace it\n", again.err());
+    }
 }

@@ -4,11 +4,10 @@ import dev.align.core.BadInputException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 /**
  * A JSONL (or .txt) file of one {@link Format}, validated in one streaming pass and then read lazily
- * by index. Bad lines stop the run with a one-line error, or, with {@code skipBadLines}, are counted
+ * by index; the trainer shuffles indices per epoch with {@code EpochOrder}. Bad lines stop the run with a one-line error, or, with {@code skipBadLines}, are counted
  * and left out.
  */
 public final class Dataset implements AutoCloseable {
@@ -77,20 +76,6 @@ public final class Dataset implements AutoCloseable {
     /** Messages of the lines left out with {@code skipBadLines}. */
     public List<String> skippedLines() {
         return skipped;
-    }
-
-    /** A permutation of 0..size−1 for an epoch; the same (seed, epoch) gives the same order. */
-    public int[] order(long seed, int epoch) {
-        int[] order = new int[size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Random random = new Random(seed * 31 + epoch);
-        for (int i = order.length - 1; i > 0; i--) { // Fisher–Yates
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
     }
 
     @Override

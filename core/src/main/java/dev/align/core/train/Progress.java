@@ -16,7 +16,7 @@ public interface Progress extends AutoCloseable {
 
     /** A bar when there is a console, plain lines on {@code err} otherwise. */
     static Progress create(String task, long startStep, long totalSteps, PrintStream err) {
-        return System.console() != null ? new Bar(task, startStep, totalSteps) : new Lines(task, totalSteps, err);
+        return System.console() != null ? new Bar(task, startStep, totalSteps) : new Lines(task, startStep, totalSteps, err);
     }
 
     /** Opens a progress display once the trainer knows where it starts and how far it goes. */
@@ -66,17 +66,17 @@ public interface Progress extends AutoCloseable {
         private final long total;
         private final PrintStream out;
         private final long started = System.nanoTime();
-        private long firstStep = -1;
+        private final long firstStep;
 
-        Lines(String task, long total, PrintStream out) {
+        Lines(String task, long startStep, long total, PrintStream out) {
             this.task = task;
+            this.firstStep = startStep;
             this.total = total;
             this.out = out;
         }
 
         @Override
         public void update(long step, double loss, double tokensPerSecond) {
-            if (firstStep < 0) firstStep = step - 1;
             double elapsed = (System.nanoTime() - started) / 1e9;
             double eta = elapsed / Math.max(1, step - firstStep) * (total - step);
             out.printf(Locale.ROOT, "%s step %d/%d  loss %.4f  %.0f tok/s  eta %dm%02ds%n", task, step, total, loss,

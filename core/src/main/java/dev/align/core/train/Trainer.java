@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * atomic checkpoints ({@code checkpoint-STEP/}) and exact resumption.
  *
  * <p>Everything that decides the numbers is derived from the seed and the step: the data order of
- * each epoch is {@code Dataset.order(seed, epoch)}-style permutation, and a checkpoint stores the
+ * each epoch is {@link EpochOrder#permutation}, and a checkpoint stores the
  * weights, the optimizer moments and the position in the data. A resumed run therefore logs the
  * same losses as an uninterrupted one.
  */
@@ -227,17 +227,8 @@ public final class Trainer {
             this.order = permutation(size, seed, epoch);
         }
 
-        static int[] permutation(int n, long seed, int epoch) {
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) order[i] = i;
-            java.util.Random random = new java.util.Random(seed * 31 + epoch);
-            for (int i = n - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-            return order;
+        private static int[] permutation(int n, long seed, int epoch) {
+            return EpochOrder.permutation(n, seed, epoch);
         }
     }
 

@@ -82,8 +82,8 @@ public record TrainingConfig(
                 else if (old instanceof Long) v = ((Number) v).longValue();
                 else if (old instanceof String) v = v.toString();
             } catch (ClassCastException | ArithmeticException ex) {
-                throw new BadInputException(source + ": key '" + e.getKey() + "': expected a "
-                        + old.getClass().getSimpleName().toLowerCase().replace("double", "number") + ", got '" + v + "'");
+                String expected = old instanceof Double ? "a number" : old instanceof String ? "a string" : "an integer";
+                throw new BadInputException(source + ": key '" + e.getKey() + "': expected " + expected + ", got '" + v + "'");
             }
             m.put(e.getKey(), v);
         }
