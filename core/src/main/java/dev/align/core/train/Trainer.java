@@ -30,6 +30,9 @@ import java.util.stream.Stream;
  * clipping, AdamW with warmup and decay, periodic evaluation, metrics in {@code metrics.jsonl},
  * atomic checkpoints ({@code checkpoint-STEP/}) and exact resumption.
  *
+ * <p>An optimizer step whose loss or gradient norm is not finite is skipped (its gradients are
+ * dropped) and counted as {@code skipped_steps}, as DeepSpeed and Megatron do on overflow.
+ *
  * <p>Everything that decides the numbers is derived from the seed and the step: the data order of
  * each epoch is {@link EpochOrder#permutation}, and a checkpoint stores the
  * weights, the optimizer moments and the position in the data. A resumed run therefore logs the
@@ -119,6 +122,7 @@ public final class Trainer {
             long windowTokens = 0;
             long windowStart = System.nanoTime();
             double lastLoss = Double.NaN;
+            long skippedSteps = 0;
             try (Progress bar = progress.open(task, step, total)) {
                 while (step < total) {
                     double stepLoss = 0;
@@ -140,8 +144,13 @@ public final class Trainer {
                     double lr = schedule.at(step);
                     try (NDScope scope = new NDScope()) {
                         scope.suppressNotUsedWarning();
-                        gradNorm = Gradients.clipGlobalNorm(model.parameters().values(), config.maxGradNorm());
-                        adam.step(model.parameters(), lr);
+                        gradNorm = Gradients.globalNorm(model.parameters().values());
+                        if (Double.isFinite(gradNorm) && Double.isFinite(stepLoss)) {
+                            Gradients.clipGlobalNorm(model.parameters().values(), config.maxGradNorm());
+                            adam.step(model.parameters(), lr);
+                        } else {
+                            skippedSteps++; // an overflow must not turn every weight into NaN: skip this update
+                        }
                         Gradients.zero(model.parameters().values());
                     }
                     step++;
@@ -163,6 +172,7 @@ public final class Trainer {
                             for (Map.Entry<String, Double> e : windowMetrics.entrySet()) row.put(e.getKey(), e.getValue() / windowSteps);
                             row.put("num_tokens", windowTokens);
                             row.put("tokens_per_second", windowTokens / seconds);
+                            if (skippedSteps > 0) row.put("skipped_steps", skippedSteps);
                             bar.update(step, windowLoss / windowSteps, windowTokens / seconds);
                         }
                         if (evalNow) {
