@@ -23,22 +23,22 @@ final class TrainOptions {
     @Option(names = "--skip-bad-lines", description = "Skip and count malformed data lines instead of stopping.") boolean skipBadLines;
     @Option(names = "--packing", description = "Concatenate examples into max-length rows.") Boolean packing;
 
-    @Option(names = "--learning-rate") Double learningRate;
-    @Option(names = "--epochs") Integer epochs;
-    @Option(names = "--max-steps") Integer maxSteps;
-    @Option(names = "--batch-size", description = "per_device_train_batch_size") Integer batchSize;
-    @Option(names = "--grad-accum", description = "gradient_accumulation_steps") Integer gradAccum;
-    @Option(names = "--warmup-ratio") Double warmupRatio;
-    @Option(names = "--warmup-steps") Integer warmupSteps;
-    @Option(names = "--lr-scheduler", description = "cosine, linear or constant") String scheduler;
-    @Option(names = "--max-grad-norm") Double maxGradNorm;
-    @Option(names = "--weight-decay") Double weightDecay;
-    @Option(names = "--logging-steps") Integer loggingSteps;
-    @Option(names = "--eval-steps") Integer evalSteps;
-    @Option(names = "--save-steps") Integer saveSteps;
-    @Option(names = "--save-total-limit") Integer saveTotalLimit;
-    @Option(names = "--seed") Long seed;
-    @Option(names = "--max-length") Integer maxLength;
+    @Option(names = "--learning-rate", description = "learning_rate (default 5e-5)") Double learningRate;
+    @Option(names = "--epochs", description = "num_train_epochs (default 3; --max-steps wins)") Integer epochs;
+    @Option(names = "--max-steps", description = "max_steps: optimizer steps in all") Integer maxSteps;
+    @Option(names = "--batch-size", description = "per_device_train_batch_size (default 8)") Integer batchSize;
+    @Option(names = "--grad-accum", description = "gradient_accumulation_steps (default 1)") Integer gradAccum;
+    @Option(names = "--warmup-ratio", description = "warmup_ratio (default 0)") Double warmupRatio;
+    @Option(names = "--warmup-steps", description = "warmup_steps, overrides the ratio (default 0)") Integer warmupSteps;
+    @Option(names = "--lr-scheduler", description = "lr_scheduler_type: cosine (default), linear or constant") String scheduler;
+    @Option(names = "--max-grad-norm", description = "max_grad_norm for global-norm clipping (default 1.0)") Double maxGradNorm;
+    @Option(names = "--weight-decay", description = "weight_decay, AdamW (default 0)") Double weightDecay;
+    @Option(names = "--logging-steps", description = "logging_steps: a metrics.jsonl line every N steps (default 10)") Integer loggingSteps;
+    @Option(names = "--eval-steps", description = "eval_steps: evaluate --eval-data every N steps (default 0 = never)") Integer evalSteps;
+    @Option(names = "--save-steps", description = "save_steps: a checkpoint every N steps (default 500; 0 = none)") Integer saveSteps;
+    @Option(names = "--save-total-limit", description = "save_total_limit: checkpoints kept (default 2)") Integer saveTotalLimit;
+    @Option(names = "--seed", description = "seed for the data order (default 42)") Long seed;
+    @Option(names = "--max-length", description = "max_length in tokens; longer examples are cut and counted (default 1024)") Integer maxLength;
 
     /** The shared config: defaults, then the YAML file, then flags; plus command-specific keys in {@code extras}. */
     TrainingConfig resolve(TrainingConfig defaults, Map<String, Object> extras) {

@@ -79,8 +79,8 @@ class SftTrainerTest {
 
     private Trainer.Result run(Path out, boolean resume, Progress.Factory progress) {
         try (Dataset d = Dataset.open(data, Format.SFT, false); TransformerPolicy m = model()) {
-            return new SftTrainer(m, new SftConfig(CONFIG, false, false, false)).train(d, null, out, CONFIG.asMap() == null
-                    ? Map.of() : Map.copyOf(CONFIG.asMap()), resume, progress);
+            return new SftTrainer(m, new SftConfig(CONFIG, false, false, false)).train(d, null, out, CONFIG.asMap(), resume,
+                    progress);
         }
     }
 
