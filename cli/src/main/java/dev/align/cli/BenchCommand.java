@@ -10,6 +10,7 @@ import dev.align.core.OfflineDjl;
 import dev.align.core.generation.SamplingConfig;
 import dev.align.core.io.Json;
 import dev.align.core.model.ModelConfig;
+import dev.align.core.model.Scalars;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.Tokenizer;
 import dev.align.core.train.AdamW;
@@ -138,11 +139,11 @@ final class BenchCommand implements Callable<Integer> {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray a = manager.ones(new Shape(64L << 20));
-            a.sum().getFloat();
+            Scalars.toFloat(a.sum());
             double best = 0;
             for (int i = 0; i < 5; i++) {
                 long t0 = System.nanoTime();
-                a.sum().getFloat();
+                Scalars.toFloat(a.sum());
                 best = Math.max(best, 4.0 * (64L << 20) / ((System.nanoTime() - t0) / 1e9) / 1e9);
             }
             return best;

@@ -38,6 +38,8 @@ final class TrainOptions {
     @Option(names = "--save-steps", description = "save_steps: a checkpoint every N steps (default 500; 0 = none)") Integer saveSteps;
     @Option(names = "--save-total-limit", description = "save_total_limit: checkpoints kept (default 2)") Integer saveTotalLimit;
     @Option(names = "--seed", description = "seed for the data order (default 42)") Long seed;
+    @Option(names = "--full-determinism", description = "full_determinism: one PyTorch thread, bit-identical reruns and resumes")
+    Boolean fullDeterminism;
     @Option(names = "--max-length", description = "max_length in tokens; longer examples are cut and counted (default 1024)") Integer maxLength;
 
     /** The shared config: defaults, then the YAML file, then flags; plus command-specific keys in {@code extras}. */
@@ -73,6 +75,7 @@ final class TrainOptions {
         put(flags, "save_total_limit", saveTotalLimit);
         put(flags, "seed", seed);
         put(flags, "max_length", maxLength);
+        put(flags, "full_determinism", fullDeterminism);
         return c.with(flags, "command line");
     }
 

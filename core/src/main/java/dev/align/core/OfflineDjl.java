@@ -57,6 +57,18 @@ public final class OfflineDjl {
         return engine().newBaseManager(Device.cpu());
     }
 
+    /** PyTorch's intra-op thread count. */
+    public static int threads() {
+        engine();
+        return JniUtils.getNumThreads();
+    }
+
+    /** Sets PyTorch's intra-op thread count (1 makes CPU kernels bit-reproducible). */
+    public static void setThreads(int threads) {
+        engine();
+        JniUtils.setNumThreads(threads);
+    }
+
     private static void refuseOnlineEnvironment(String variable) {
         String value = System.getenv(variable);
         if (value != null && !Boolean.parseBoolean(value)) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.align.core.model.PolicyModel;
+import dev.align.core.model.Scalars;
 import dev.align.core.train.CausalLmLoss;
 import dev.align.core.train.Objective;
 import dev.align.datasets.Dataset;
@@ -81,8 +82,8 @@ public final class SftObjective implements Objective {
                 for (int i = start; i < Math.min(eval.size(), start + batchSize); i++) rows.add(encoder.encode(eval.get(i)));
                 Batch b = batch(model.manager(), rows);
                 NDArray logits = model.logits(b.ids, b.attention);
-                double targets = b.loss.get(new NDIndex(":, 1:")).sum().getLong();
-                lossSum += CausalLmLoss.fromLogits(logits, b.ids, b.loss).getFloat() * targets;
+                double targets = Scalars.toFloat(b.loss.get(new NDIndex(":, 1:")).sum());
+                lossSum += Scalars.toFloat(CausalLmLoss.fromLogits(logits, b.ids, b.loss)) * targets;
                 accSum += accuracy(logits, b) * targets;
                 weight += targets;
             }
@@ -150,6 +151,6 @@ public final class SftObjective implements Objective {
         NDArray targets = b.ids.get(new NDIndex(":, 1:"));
         NDArray mask = b.loss.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
         NDArray hits = predicted.eq(targets).toType(DataType.FLOAT32, false).mul(mask);
-        return hits.sum().getFloat() / Math.max(1f, mask.sum().getFloat());
+        return Scalars.toFloat(hits.sum()) / Math.max(1f, Scalars.toFloat(mask.sum()));
     }
 }

@@ -57,9 +57,11 @@ class SftTrainerTest {
                 ModelConfig.llama("llama", ByteLevelVocabulary.SIZE, 32, 2, 4, 2, 64, 64, false), Tokenizer.byteLevel(), 5);
     }
 
-    static final TrainingConfig CONFIG = TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 3e-3, "max_steps", 12,
-            "per_device_train_batch_size", 4, "gradient_accumulation_steps", 2, "warmup_steps", 2, "logging_steps", 1,
-            "save_steps", 3, "save_total_limit", 2, "max_length", 32, "seed", 3), "test");
+    static final TrainingConfig CONFIG = TrainingConfig.DEFAULTS.with(Map.ofEntries(Map.entry("learning_rate", 3e-3),
+            Map.entry("max_steps", 12), Map.entry("per_device_train_batch_size", 4),
+            Map.entry("gradient_accumulation_steps", 2), Map.entry("warmup_steps", 2), Map.entry("logging_steps", 1),
+            Map.entry("save_steps", 3), Map.entry("save_total_limit", 2), Map.entry("max_length", 32), Map.entry("seed", 3),
+            Map.entry("full_determinism", true)), "test");
 
     static List<String> metrics(Path out) throws Exception {
         return Files.readAllLines(out.resolve(Trainer.METRICS));

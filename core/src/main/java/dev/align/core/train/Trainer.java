@@ -12,6 +12,7 @@ import dev.align.core.io.Json;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.model.Safetensors;
+import dev.align.core.model.Scalars;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -101,6 +102,8 @@ public final class Trainer {
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), warmup, (int) total,
                 config.lrSchedulerType());
         model.setTrainable(true);
+        int threads = OfflineDjl.threads();
+        if (config.fullDeterminism()) OfflineDjl.setThreads(1);
         List<Map<String, Object>> log = new ArrayList<>();
         try (AdamW adam = new AdamW(model.manager(), new AdamW.Config(config.adamBeta1(), config.adamBeta2(),
                 config.adamEpsilon(), config.weightDecay()))) {
@@ -135,7 +138,7 @@ public final class Trainer {
                                 s = objective.loss(model, batch);
                                 gc.backward(s.loss().div(config.gradientAccumulationSteps()));
                             }
-                            stepLoss += s.loss().getFloat() / config.gradientAccumulationSteps();
+                            stepLoss += Scalars.toFloat(s.loss()) / config.gradientAccumulationSteps();
                             s.metrics().forEach((k, v) -> windowMetrics.merge(k, v / config.gradientAccumulationSteps(), Double::sum));
                             windowTokens += s.tokens();
                         }
@@ -199,6 +202,7 @@ public final class Trainer {
             return new Result(step, lastLoss, log);
         } finally {
             model.setTrainable(false);
+            OfflineDjl.setThreads(threads);
         }
     }
 
