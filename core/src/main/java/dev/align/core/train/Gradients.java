@@ -36,6 +36,12 @@ public final class Gradients {
      */
     public static double clipGlobalNorm(Collection<NDArray> params, double maxNorm) {
         double norm = globalNorm(params);
+        clip(params, norm, maxNorm);
+        return norm;
+    }
+
+    /** Scales gradients whose global norm is already known to at most {@code maxNorm}. */
+    public static void clip(Collection<NDArray> params, double norm, double maxNorm) {
         if (maxNorm > 0 && norm > maxNorm) {
             float scale = (float) (maxNorm / (norm + 1e-6));
             try (NDScope scope = new NDScope()) {
@@ -45,7 +51,6 @@ public final class Gradients {
                 }
             }
         }
-        return norm;
     }
 
     /** Sets every gradient to zero, ready for the next accumulation. */

@@ -149,7 +149,7 @@ public final class Trainer {
                         scope.suppressNotUsedWarning();
                         gradNorm = Gradients.globalNorm(model.parameters().values());
                         if (Double.isFinite(gradNorm) && Double.isFinite(stepLoss)) {
-                            Gradients.clipGlobalNorm(model.parameters().values(), config.maxGradNorm());
+                            Gradients.clip(model.parameters().values(), gradNorm, config.maxGradNorm());
                             adam.step(model.parameters(), lr);
                         } else {
                             skippedSteps++; // an overflow must not turn every weight into NaN: skip this update
