@@ -147,21 +147,16 @@ public final class ModelDirectory {
 
     /** Writes the directory through a temporary sibling, so a crash leaves the old one intact. */
     static void save(TransformerPolicy model, Path dir, SaveOptions options) {
-        Path source = model.source();
-        if (source != null && sameFile(source, dir)) {
-            throw new BadInputException(dir + ": refusing to overwrite the input model; choose another output directory");
-        }
-        ModelConfig config = model.config();
-        ObjectNode configJson = config.toJson();
-        if (model.hasScoreHead()) {
-            configJson.put("num_labels", 1);
-        }
-        Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-            NDArray a = e.getValue();
-            tensors.put(e.getKey(), new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray()));
-        }
-        AtomicFiles.writeDirectory(dir, tmp -> writeFiles(model, tmp, configJson, tensors, options));
+        refuseInput(model, dir);
+        Snapshot snapshot = Snapshot.of(model);
+        AtomicFiles.writeDirectory(dir, tmp -> {
+            Files.writeString(tmp.resolve(CONFIG), Json.pretty(snapshot.config()));
+            try (OutputStream out = Files.newOutputStream(tmp.resolve(WEIGHTS))) {
+                Safetensors.write(out, snapshot.tensors(), options.dtype(), Map.of("format", "pt"));
+            }
+            model.tokenizer().save(tmp);
+            Files.writeString(tmp.resolve(GENERATION_CONFIG), Json.pretty(model.generationConfig()));
+        });
     }
 
     /**
@@ -169,27 +164,30 @@ public final class ModelDirectory {
      * with logs and checkpoints); each file is written to a temporary name and renamed.
      */
     static void saveInto(TransformerPolicy model, Path dir, SaveOptions options) {
-        if (model.source() != null && sameFile(model.source(), dir)) {
-            throw new BadInputException(dir + ": refusing to overwrite the input model; choose another output directory");
-        }
-        ObjectNode configJson = model.config().toJson();
-        if (model.hasScoreHead()) configJson.put("num_labels", 1);
-        Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-        model.parameters().forEach((k, a) -> tensors.put(k, new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
-        AtomicFiles.write(dir.resolve(WEIGHTS), out -> Safetensors.write(out, tensors, options.dtype(), Map.of("format", "pt")));
-        AtomicFiles.writeString(dir.resolve(CONFIG), Json.pretty(configJson));
+        refuseInput(model, dir);
+        Snapshot snapshot = Snapshot.of(model);
+        AtomicFiles.write(dir.resolve(WEIGHTS),
+                out -> Safetensors.write(out, snapshot.tensors(), options.dtype(), Map.of("format", "pt")));
+        AtomicFiles.writeString(dir.resolve(CONFIG), Json.pretty(snapshot.config()));
         model.tokenizer().save(dir);
         AtomicFiles.writeString(dir.resolve(GENERATION_CONFIG), Json.pretty(model.generationConfig()));
     }
 
-    private static void writeFiles(TransformerPolicy model, Path dir, ObjectNode configJson,
-            Map<String, Safetensors.Tensor> tensors, SaveOptions options) throws IOException {
-        Files.writeString(dir.resolve(CONFIG), Json.pretty(configJson));
-        try (OutputStream out = Files.newOutputStream(dir.resolve(WEIGHTS))) {
-            Safetensors.write(out, tensors, options.dtype(), Map.of("format", "pt"));
+    /** config.json (with {@code num_labels: 1} when there is a score head) and the weights, copied out. */
+    private record Snapshot(ObjectNode config, Map<String, Safetensors.Tensor> tensors) {
+        static Snapshot of(TransformerPolicy model) {
+            ObjectNode config = model.config().toJson();
+            if (model.hasScoreHead()) config.put("num_labels", 1);
+            Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+            model.parameters().forEach((k, a) -> tensors.put(k, new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
+            return new Snapshot(config, tensors);
         }
-        model.tokenizer().save(dir);
-        Files.writeString(dir.resolve(GENERATION_CONFIG), Json.pretty(model.generationConfig()));
+    }
+
+    private static void refuseInput(TransformerPolicy model, Path dir) {
+        if (model.source() != null && sameFile(model.source(), dir)) {
+            throw new BadInputException(dir + ": refusing to overwrite the input model; choose another output directory");
+        }
     }
 
     /** Copies a checkpoint's weights into a live model (same names and shapes), e.g. to resume training. */
