@@ -36,9 +36,9 @@ abstract class SftCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, Object> extras = new LinkedHashMap<>();
         extras.put("packing", false);
-        if (!pretrain()) extras.put("loss_on_prompt", lossOnPrompt());
+        if (!pretrain()) extras.put("loss_on_prompt", false); // default; the YAML may set it, the flag wins
         TrainingConfig config = options.resolve(TrainingConfig.DEFAULTS, extras);
-        if (!pretrain() && lossOnPrompt()) extras.put("loss_on_prompt", true);
+        if (lossOnPrompt()) extras.put("loss_on_prompt", true);
         Trainer.checkOutput(options.out, options.overwrite, options.resume);
         Format format = pretrain() ? Format.TEXT : Format.SFT;
         PrintWriter out = spec.commandLine().getOut();

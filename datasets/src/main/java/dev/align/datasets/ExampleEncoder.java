@@ -45,14 +45,6 @@ public final class ExampleEncoder {
         return build(List.of(new Piece(prompt.text(), lossOnPrompt), new Piece(completion.text(), true)), true, true);
     }
 
-    /** The prompt alone as the model will see it at generation time (chat template with generation prompt). */
-    public int[] promptIds(Example.Turns prompt) {
-        if (prompt.conversational()) {
-            return tokenizer.encode(tokenizer.chatTemplate().render(prompt.messages(), true), false);
-        }
-        return tokenizer.encode(prompt.text(), true);
-    }
-
     /** Splits a rendered conversation into pieces; assistant turns (and what closes them) are trained. */
     private List<Piece> conversation(List<Message> messages) {
         ChatTemplate template = tokenizer.chatTemplate();

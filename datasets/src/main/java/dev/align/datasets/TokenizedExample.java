@@ -11,10 +11,4 @@ public record TokenizedExample(int[] ids, boolean[] loss, boolean truncated) {
     public int length() {
         return ids.length;
     }
-
-    public int targets() {
-        int n = 0;
-        for (int t = 1; t < loss.length; t++) if (loss[t]) n++;
-        return n;
-    }
 }

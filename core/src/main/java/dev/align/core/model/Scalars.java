@@ -4,9 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * Reads one-element arrays into Java numbers by copying. DJL's {@code getFloat()} on a 0-dim result
- * goes through a view and, rarely, returned garbage here (an Infinity gradient norm about once in
- * thirty training runs while every gradient element was finite); a copying read never did.
+ * Reads one-element arrays into Java numbers through a full copy ({@code toFloatArray}) rather than
+ * DJL's {@code getFloat()} view. Adopted while chasing rare garbage values in reductions over
+ * gradients; that bug turned out to need more (see {@code Gradients.globalNorm}), and whether the
+ * view read ever contributed was not isolated.
  */
 public final class Scalars {
     private Scalars() {}

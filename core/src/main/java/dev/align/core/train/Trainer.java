@@ -196,7 +196,6 @@ public final class Trainer {
                     }
                 }
             }
-            model.setTrainable(false);
             model.saveInto(out, ModelDirectory.SaveOptions.DEFAULT);
             writeState(out, step, cursor, true);
             return new Result(step, lastLoss, log);

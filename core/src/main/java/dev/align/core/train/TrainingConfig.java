@@ -125,7 +125,7 @@ public record TrainingConfig(
         if (maxLength < 2) throw new BadInputException(source + ": max_length must be >= 2");
     }
 
-    /** Reads a YAML file of these keys (plus any keys in {@code extra}, which are returned separately). */
+    /** Reads a YAML mapping of keys to values; callers decide which keys they accept. */
     public static Map<String, Object> readYaml(Path file) {
         try {
             JsonNode node = YAML.readTree(file.toFile());
