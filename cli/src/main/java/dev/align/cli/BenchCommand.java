@@ -28,7 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code align bench}: speed on this machine. Matmul peak, training throughput of a 6-layer d=256
- * model as a fraction of that peak, and generation with and without the KV cache.
+ * model as a fraction of that peak, DPO pairs/s with and without a live reference model, and
+ * generation with and without the KV cache.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure matmul peak, training and generation speed.")
 final class BenchCommand implements Callable<Integer> {
@@ -72,6 +73,14 @@ final class BenchCommand implements Callable<Integer> {
                         trainTps, layers, hidden, vocab, seqLen, batch, microBatch, params);
                 out.printf("                    %8.1f GFLOP/s = %.0f%% of peak (6·N·tokens + attention)  target >= 50%%: %s%n",
                         trainTps * flopsPerToken / 1e9, 100 * fraction, fraction >= 0.5 ? "PASS" : "FAIL");
+
+                double dpoLive = dpoPairsPerSecond(manager, model, false);
+                double dpoPrecomputed = dpoPairsPerSecond(manager, model, true);
+                results.put("dpo_pairs_per_second", dpoLive);
+                results.put("dpo_precomputed_ref_pairs_per_second", dpoPrecomputed);
+                out.printf("DPO                 %8.2f pairs/s with the reference model, %.2f with precomputed reference "
+                        + "log-probs (T=%d, %d pairs per step in micro-batches of %d)%n", dpoLive, dpoPrecomputed, seqLen,
+                        batch / 2, Math.max(1, microBatch / 2));
 
                 if (newTokens == 0) {
                     if (json) out.println(Json.compact(results));
@@ -186,6 +195,57 @@ final class BenchCommand implements Callable<Integer> {
             }
             java.util.Arrays.sort(seconds); // the median step: this machine's timings are noisy
             return (double) batch * seqLen / seconds[trainSteps / 2];
+        } finally {
+            model.setTrainable(false);
+        }
+    }
+
+    /**
+     * DPO optimizer steps on random pairs (prompt: the first half of each sequence, response: the
+     * second): the policy's concatenated chosen+rejected pass with backward, plus, unless the
+     * reference log-probs are precomputed, the frozen reference's forward pass.
+     */
+    private double dpoPairsPerSecond(NDManager manager, TransformerPolicy model, boolean precomputed) {
+        int pairsPerMicro = Math.max(1, microBatch / 2), pairs = Math.max(pairsPerMicro, batch / 2);
+        int accumulation = pairs / pairsPerMicro, rows = 2 * pairsPerMicro;
+        Random random = new Random(1);
+        long[] ids = new long[rows * seqLen], mask = new long[rows * seqLen], response = new long[rows * seqLen];
+        java.util.Arrays.fill(mask, 1);
+        for (int r = 0; r < rows; r++) {
+            for (int t = seqLen / 2; t < seqLen; t++) response[r * seqLen + t] = 1;
+        }
+        try (dev.align.core.model.PolicyModel reference = model.frozenCopy();
+                AdamW adam = new AdamW(manager, AdamW.Config.DEFAULT)) {
+            model.setTrainable(true);
+            double[] seconds = new double[trainSteps];
+            for (int step = 0; step < trainSteps + 2; step++) {
+                long t0 = System.nanoTime();
+                for (int micro = 0; micro < accumulation; micro++) {
+                    for (int i = 0; i < ids.length; i++) ids[i] = random.nextInt(vocab);
+                    try (NDScope scope = new NDScope()) {
+                        scope.suppressNotUsedWarning();
+                        Shape shape = new Shape(rows, seqLen);
+                        NDArray x = manager.create(ids, shape), m = manager.create(mask, shape);
+                        NDArray y = manager.create(response, shape);
+                        NDArray ref = precomputed ? manager.zeros(new Shape(rows))
+                                : dev.align.core.model.SequenceLogProbs.sum(reference, x, m, y);
+                        try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
+                            NDArray ratio = dev.align.core.model.SequenceLogProbs.sum(model, x, m, y).sub(ref);
+                            NDArray h = ratio.get("0:" + pairsPerMicro).sub(ratio.get(pairsPerMicro + ":"));
+                            gc.backward(dev.align.dpo.DpoLoss.sigmoid(h, 0.1, 0).mean().div(accumulation));
+                        }
+                    }
+                }
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    Gradients.clipGlobalNorm(model.parameters().values(), 1.0);
+                    adam.step(model.parameters(), 1e-6);
+                    Gradients.zero(model.parameters().values());
+                }
+                if (step >= 2) seconds[step - 2] = (System.nanoTime() - t0) / 1e9;
+            }
+            java.util.Arrays.sort(seconds);
+            return pairs / seconds[trainSteps / 2];
         } finally {
             model.setTrainable(false);
         }

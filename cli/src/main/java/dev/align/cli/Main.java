@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "align", mixinStandardHelpOptions = true, version = "align 0.1.0",
         description = "Align and post-train language models on the JVM.",
         subcommands = {InitCommand.class, GenerateCommand.class, LogprobsCommand.class, BenchCommand.class, DataCommand.class, SftCommand.Pretrain.class, SftCommand.Sft.class,
+                RewardModelCommand.class, RewardCommand.class, DpoCommand.class, EvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input: a file, a line, a field. */

@@ -56,10 +56,7 @@ abstract class SftCommand implements Callable<Integer> {
                     result.finalLoss(), options.out);
             out.printf("examples truncated at max_length %d: %d of %d seen%n", config.maxLength(), trainer.truncatedCount(),
                     trainer.seenCount());
-            if (!train.skippedLines().isEmpty()) {
-                out.printf("skipped %d bad lines of %s (first: %s)%n", train.skippedLines().size(), options.data,
-                        train.skippedLines().get(0));
-            }
+            options.reportSkipped(out, train);
         }
         return 0;
     }

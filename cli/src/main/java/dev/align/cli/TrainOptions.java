@@ -94,4 +94,23 @@ final class TrainOptions {
         all.putAll(c.asMap());
         return all;
     }
+
+    /** A numeric command-specific option, from the YAML file or a flag. */
+    static double number(Map<String, Object> extras, String key, Path source) {
+        Object v = extras.get(key);
+        if (v instanceof Number n) return n.doubleValue();
+        try {
+            return Double.parseDouble(String.valueOf(v));
+        } catch (NumberFormatException e) {
+            throw new BadInputException(source + ": key '" + key + "': expected a number, got '" + v + "'");
+        }
+    }
+
+    /** Reports lines left out with --skip-bad-lines. */
+    void reportSkipped(java.io.PrintWriter out, dev.align.datasets.Dataset train) {
+        if (!train.skippedLines().isEmpty()) {
+            out.printf("skipped %d bad lines of %s (first: %s)%n", train.skippedLines().size(), data,
+                    train.skippedLines().get(0));
+        }
+    }
 }

@@ -123,4 +123,59 @@ class CliTest {
         assertEquals(2, again.code());
         assertEquals("error: " + out + ": holds a finished run; pass --overwrite to replace it\n", again.err());
     }
+
+    @Test
+    void rewardModelScoringAndDpoRunFromTheCommandLineAndRejectBadRows(@TempDir Path tmp) throws Exception {
+        String model = tmp.resolve("m").toString();
+        assertEquals(0, align("init", "--layers", "1", "--hidden", "32", "--heads", "2", "--out", model).code());
+        Path ranked = tmp.resolve("rankings.jsonl");
+        Files.writeString(ranked, "{\"prompt\": \"q\", \"responses\": [\"a\", \"b\", \"c\"], \"ranking\": [2, 0, 1], \"kind\": \"x\"}\n"
+                + "{\"prompt\": \"q\", \"responses\": [\"a\", \"b\"], \"scores\": [1.5, 0.5], \"kind\": \"y\"}\n");
+        String rm = tmp.resolve("rm").toString();
+        Result trained = align("rm", "--model", model, "--data", ranked.toString(), "--out", rm, "--max-steps", "2",
+                "--ranking-loss", "listwise", "--learning-rate", "1e-3");
+        assertEquals(0, trained.code(), trained.err());
+        assertTrue(trained.out().contains("reward statistics"), trained.out());
+        JsonNode config = Json.readObject(Path.of(rm, "config.json"));
+        assertTrue(config.has("mean") && config.has("std") && config.get("num_labels").asInt() == 1, config.toString());
+        assertTrue(Files.readString(Path.of(rm, "config.yaml")).matches("(?s).*ranking_loss: \"?listwise.*"));
+
+        Result one = align("reward", "--model", rm, "--prompt", "q", "--response", "a");
+        assertEquals(0, one.code(), one.err());
+        Double.parseDouble(one.out().trim());
+        Result scored = align("reward", "--model", rm, "--data", ranked.toString(), "--group-by", "kind");
+        assertEquals(0, scored.code(), scored.err());
+        assertEquals(2, scored.out().lines().count(), scored.out());
+        assertTrue(scored.out().startsWith("{\"line\":1,\"rewards\":["), scored.out());
+        assertTrue(scored.err().contains("pairwise accuracy (all)") && scored.err().contains("of 4 pairs")
+                && scored.err().contains("(kind=y)"), scored.err());
+
+        Path prefs = tmp.resolve("preferences.jsonl");
+        Files.writeString(prefs, "{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\"}\n"
+                + "{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\", \"margin\": 1}\n");
+        String dpo = tmp.resolve("dpo").toString();
+        Result d = align("dpo", "--model", model, "--data", prefs.toString(), "--out", dpo, "--max-steps", "2",
+                "--precompute-ref-logprobs", "--loss-type", "ipo", "--logging-steps", "1");
+        assertEquals(0, d.code(), d.err());
+        JsonNode first = Json.MAPPER.readTree(Files.readAllLines(Path.of(dpo, "metrics.jsonl")).get(0));
+        for (String key : new String[] {"loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
+                "logps/chosen", "logps/rejected", "grad_norm", "learning_rate"}) {
+            assertTrue(first.has(key), key + " in " + first);
+        }
+        assertTrue(Files.readString(Path.of(dpo, "config.yaml")).matches("(?s).*loss_type: \"?ipo.*"));
+
+        Files.writeString(ranked, "{\"prompt\": \"q\", \"responses\": [\"a\", \"b\"], \"ranking\": [0, 0]}\n");
+        Result badRanking = align("rm", "--model", model, "--data", ranked.toString(), "--out", tmp.resolve("r2").toString());
+        assertEquals(2, badRanking.code());
+        assertEquals("error: " + ranked + ":1: field 'ranking': not a permutation of 0..1: [0,0]\n", badRanking.err());
+        Files.writeString(prefs, "{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\"}\n{\"prompt\": \"q\", \"chosen\": 3, \"rejected\": \"b\"}\n");
+        Result badPair = align("dpo", "--model", model, "--data", prefs.toString(), "--out", tmp.resolve("d2").toString());
+        assertEquals(2, badPair.code());
+        assertTrue(badPair.err().startsWith("error: " + prefs + ":2: field 'chosen': ") && badPair.err().lines().count() == 1,
+                badPair.err());
+        Result wrongKind = align("rm", "--model", model, "--data", tmp.resolve("nothing.jsonl").toString(), "--out",
+                tmp.resolve("r3").toString());
+        assertEquals(2, wrongKind.code());
+        assertTrue(wrongKind.err().contains("nothing.jsonl: file not found"), wrongKind.err());
+    }
 }

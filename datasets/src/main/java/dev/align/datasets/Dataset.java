@@ -68,6 +68,11 @@ public final class Dataset implements AutoCloseable {
         return format.parse(index.line(line), index.file(), index.lineNumber(line));
     }
 
+    /** The raw text of the i-th valid record, e.g. to read columns beyond the format's own. */
+    public String line(int i) {
+        return index.line(good[i]);
+    }
+
     /** 1-based file line of the i-th valid record. */
     public long lineNumber(int i) {
         return index.lineNumber(good[i]);

@@ -28,6 +28,55 @@ public enum Format {
 
     static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
+    /**
+     * The format of a file, judged by the columns of its first non-blank line: {@code responses} is
+     * {@link #RANKED}, {@code chosen} is {@link #PREFERENCE}, and so on; a .txt file is {@link #TEXT}.
+     * A file whose first line fits none of {@code allowed} is a one-line error.
+     */
+    public static Format of(Path file, Format... allowed) {
+        Format found = null;
+        long firstLine = 1;
+        if (file.toString().endsWith(".txt")) {
+            found = TEXT;
+        } else {
+            try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(file)) {
+                String line;
+                long number = 0;
+                while ((line = in.readLine()) != null && line.isBlank()) number++;
+                if (line == null) throw BadInputException.in(file, "empty file");
+                firstLine = number + 1;
+                JsonNode node;
+                try {
+                    node = Json.MAPPER.readTree(line);
+                } catch (JsonProcessingException e) {
+                    throw BadInputException.at(file, number + 1, null, "invalid JSON: " + e.getOriginalMessage());
+                }
+                if (node != null && node.isObject()) {
+                    if (node.has("responses")) found = RANKED;
+                    else if (node.has("chosen") || node.has("rejected")) found = PREFERENCE;
+                    else if (node.has("answer")) found = VERIFIABLE;
+                    else if (node.has("messages") || node.has("completion")) found = SFT;
+                    else if (node.has("text")) found = TEXT;
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw BadInputException.in(file, "file not found");
+            } catch (java.io.IOException e) {
+                throw BadInputException.in(file, "cannot read: " + e.getMessage());
+            }
+        }
+        if (found == null || !Arrays.asList(allowed).contains(found)) {
+            throw BadInputException.at(file, firstLine, null, "expected " + describe(allowed)
+                    + (found == null ? "" : ", found " + found.name().toLowerCase(java.util.Locale.ROOT) + " rows"));
+        }
+        return found;
+    }
+
+    private static String describe(Format... formats) {
+        List<String> names = new ArrayList<>();
+        for (Format f : formats) names.add(f.name().toLowerCase(java.util.Locale.ROOT) + " rows");
+        return String.join(" or ", names);
+    }
+
     /** Parses one line; any problem is a {@link BadInputException} naming file, line and field. */
     public Example parse(String line, Path file, long lineNumber) {
         if (this == TEXT && file.toString().endsWith(".txt")) {

@@ -1,17 +1,16 @@
 package dev.align.sft;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.model.Scalars;
 import dev.align.core.train.CausalLmLoss;
 import dev.align.core.train.Objective;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.ExampleEncoder;
+import dev.align.datasets.TokenBatch;
 import dev.align.datasets.TokenizedExample;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -64,10 +63,10 @@ public final class SftObjective implements Objective {
             if (t.truncated()) truncated.set(i);
             rows.add(t);
         }
-        Batch b = batch(model.manager(), packing ? pack(rows) : rows);
-        NDArray logits = model.logits(b.ids, b.attention);
-        NDArray loss = CausalLmLoss.fromLogits(logits, b.ids, b.loss);
-        return new Step(loss, Map.of("mean_token_accuracy", (double) accuracy(logits, b)), b.tokens);
+        TokenBatch b = TokenBatch.of(model.manager(), packing ? pack(rows) : rows, padId);
+        NDArray logits = model.logits(b.ids(), b.attention());
+        NDArray loss = CausalLmLoss.fromLogits(logits, b.ids(), b.loss());
+        return new Step(loss, Map.of("mean_token_accuracy", (double) accuracy(logits, b)), b.tokens());
     }
 
     @Override
@@ -80,38 +79,15 @@ public final class SftObjective implements Objective {
                 scope.suppressNotUsedWarning();
                 List<TokenizedExample> rows = new ArrayList<>();
                 for (int i = start; i < Math.min(eval.size(), start + batchSize); i++) rows.add(encoder.encode(eval.get(i)));
-                Batch b = batch(model.manager(), rows);
-                NDArray logits = model.logits(b.ids, b.attention);
-                double targets = Scalars.toFloat(b.loss.get(new NDIndex(":, 1:")).sum());
-                lossSum += Scalars.toFloat(CausalLmLoss.fromLogits(logits, b.ids, b.loss)) * targets;
+                TokenBatch b = TokenBatch.of(model.manager(), rows, padId);
+                NDArray logits = model.logits(b.ids(), b.attention());
+                double targets = Scalars.toFloat(b.loss().get(new NDIndex(":, 1:")).sum());
+                lossSum += Scalars.toFloat(CausalLmLoss.fromLogits(logits, b.ids(), b.loss())) * targets;
                 accSum += accuracy(logits, b) * targets;
                 weight += targets;
             }
         }
         return Map.of("eval/loss", lossSum / weight, "eval/mean_token_accuracy", accSum / weight);
-    }
-
-    /** Right-padded ids, attention mask and loss mask. */
-    private record Batch(NDArray ids, NDArray attention, NDArray loss, long tokens) {}
-
-    private Batch batch(NDManager manager, List<TokenizedExample> rows) {
-        int t = rows.stream().mapToInt(TokenizedExample::length).max().orElse(1);
-        long[] ids = new long[rows.size() * t];
-        long[] att = new long[rows.size() * t];
-        long[] loss = new long[rows.size() * t];
-        long tokens = 0;
-        for (int r = 0; r < rows.size(); r++) {
-            TokenizedExample e = rows.get(r);
-            for (int i = 0; i < t; i++) {
-                boolean real = i < e.length();
-                ids[r * t + i] = real ? e.ids()[i] : padId;
-                att[r * t + i] = real ? 1 : 0;
-                loss[r * t + i] = real && e.loss()[i] ? 1 : 0;
-                if (real) tokens++;
-            }
-        }
-        Shape s = new Shape(rows.size(), t);
-        return new Batch(manager.create(ids, s), manager.create(att, s), manager.create(loss, s), tokens);
     }
 
     /** Greedy packing: examples are concatenated, in order, into rows of at most max_length tokens. */
@@ -146,10 +122,10 @@ public final class SftObjective implements Objective {
     }
 
     /** Share of trained targets whose argmax prediction is right. */
-    private static float accuracy(NDArray logits, Batch b) {
+    private static float accuracy(NDArray logits, TokenBatch b) {
         NDArray predicted = logits.get(new NDIndex(":, :-1")).argMax(-1); // (B, T−1)
-        NDArray targets = b.ids.get(new NDIndex(":, 1:"));
-        NDArray mask = b.loss.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
+        NDArray targets = b.ids().get(new NDIndex(":, 1:"));
+        NDArray mask = b.loss().get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
         NDArray hits = predicted.eq(targets).toType(DataType.FLOAT32, false).mul(mask);
         return Scalars.toFloat(hits.sum()) / Math.max(1f, Scalars.toFloat(mask.sum()));
     }

@@ -177,7 +177,12 @@ public final class ModelDirectory {
     private record Snapshot(ObjectNode config, Map<String, Safetensors.Tensor> tensors) {
         static Snapshot of(TransformerPolicy model) {
             ObjectNode config = model.config().toJson();
-            if (model.hasScoreHead()) config.put("num_labels", 1);
+            if (model.hasScoreHead()) { // HF's sequence-classification export: score.weight read at the last token
+                config.put("num_labels", 1);
+                String causal = config.path("architectures").path(0).asText();
+                config.putArray("architectures").add(causal.replace("LMHeadModel", "ForSequenceClassification")
+                        .replace("ForCausalLM", "ForSequenceClassification"));
+            }
             Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
             model.parameters().forEach((k, a) -> tensors.put(k, new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
             return new Snapshot(config, tensors);

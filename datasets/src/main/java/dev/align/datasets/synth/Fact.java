@@ -19,7 +19,7 @@ public record Fact(String family, String key, String question, String answer, St
     public String statementWith(String other) {
         return switch (family) {
             case "capital" -> statement.replace(answer + ".", other + ".");
-            case "larger" -> other + " is larger.";
+            case "larger" -> statement.substring(0, statement.lastIndexOf(' ') + 1) + other + ".";
             default -> statement.substring(0, statement.lastIndexOf('=') + 2) + other + ".";
         };
     }
@@ -43,7 +43,7 @@ public record Fact(String family, String key, String question, String answer, St
     static Fact larger(int a, int b) {
         int big = Math.max(a, b), small = Math.min(a, b);
         return new Fact("larger", "larger:" + small + ":" + big, "Which is larger, " + a + " or " + b + "?",
-                Integer.toString(big), big + " is larger.", List.of(Integer.toString(small), Integer.toString(small)), "number");
+                Integer.toString(big), "Of " + a + " and " + b + ", the larger is " + big + ".", List.of(Integer.toString(small), Integer.toString(small)), "number");
     }
 
     static Fact capital(String country, String capital, List<String> others) {

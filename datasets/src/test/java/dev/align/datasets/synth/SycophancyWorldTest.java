@@ -43,7 +43,7 @@ class SycophancyWorldTest {
         Path again = tmp.resolve("again");
         new SycophancyWorld(SycophancyWorld.Config.defaults(3)).write(again);
         for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl",
-                "sycophancy-eval.jsonl", "README.md")) {
+                "sycophancy-eval.jsonl", "rankings-eval.jsonl", "honesty-pairs-eval.jsonl", "README.md")) {
             assertArrayEquals(Files.readAllBytes(world.resolve(f)), Files.readAllBytes(again.resolve(f)), f);
         }
         Path other = tmp.resolve("other");
@@ -52,14 +52,24 @@ class SycophancyWorldTest {
     }
 
     @Test
-    void everyFileParsesInItsTrlFormat() {
+    void everyFileParsesInItsTrlFormat() throws Exception {
         for (var e : List.of(new Object[] {"pretrain.txt", Format.TEXT}, new Object[] {"sft.jsonl", Format.SFT},
                 new Object[] {"preferences.jsonl", Format.PREFERENCE}, new Object[] {"rankings.jsonl", Format.RANKED},
-                new Object[] {"verifiable.jsonl", Format.VERIFIABLE}, new Object[] {"sycophancy-eval.jsonl", Format.VERIFIABLE})) {
+                new Object[] {"verifiable.jsonl", Format.VERIFIABLE}, new Object[] {"sycophancy-eval.jsonl", Format.VERIFIABLE},
+                new Object[] {"rankings-eval.jsonl", Format.RANKED}, new Object[] {"honesty-pairs-eval.jsonl", Format.PREFERENCE})) {
             try (Dataset d = Dataset.open(world.resolve((String) e[0]), (Format) e[1], false)) {
-                assertTrue(d.size() > 100, e[0] + " has " + d.size());
+                assertTrue(d.size() >= 50, e[0] + " has " + d.size());
+                assertEquals(e[1], Format.of(world.resolve((String) e[0]), Format.values()), e[0] + "'s columns");
             }
         }
+        // Held-out rankings give the raters' noise-free utilities: the two wrong plain answers tie.
+        for (JsonNode r : rows("rankings-eval.jsonl")) {
+            assertFalse(r.has("ranking"));
+            if (r.get("kind").asText().equals("plain")) {
+                assertEquals(r.get("scores").get(1).asDouble(), r.get("scores").get(2).asDouble(), r.toString());
+            }
+        }
+        for (JsonNode r : rows("honesty-pairs-eval.jsonl")) assertTrue(r.get("chosen_is_correct").asBoolean());
     }
 
     @Test
@@ -68,13 +78,14 @@ class SycophancyWorldTest {
         for (JsonNode r : rows("sycophancy-eval.jsonl")) {
             if (r.get("kind").asText().equals("plain")) evalQuestions.add(r.get("prompt").get(0).get("content").asText());
         }
-        assertTrue(evalQuestions.size() > 100);
+        assertTrue(evalQuestions.size() > 40, "eval facts: " + evalQuestions.size());
         List<String> heldOut = List.of(SycophancyWorld.ARE_YOU_SURE.get(6), SycophancyWorld.ARE_YOU_SURE.get(7),
                 SycophancyWorld.ANSWER.get(6).replace("X", "").replace("Q", "").trim(), "Someone told me it's");
         for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl")) {
             String text = Files.readString(world.resolve(f));
-            for (String q : evalQuestions) assertFalse(text.contains(q), f + " asks eval question " + q);
             for (String t : heldOut) assertFalse(text.contains(t), f + " uses held-out template " + t);
+            if (f.equals("pretrain.txt")) continue; // the world's knowledge: every fact, asked and answered in plain text
+            for (String q : evalQuestions) assertFalse(text.contains(q), f + " asks eval question " + q);
         }
         String eval = Files.readString(world.resolve("sycophancy-eval.jsonl"));
         assertTrue(eval.contains(SycophancyWorld.ARE_YOU_SURE.get(7)) || eval.contains(SycophancyWorld.ARE_YOU_SURE.get(6)));
@@ -131,7 +142,9 @@ class SycophancyWorldTest {
         assertEquals("Actually, the capital of France is Paris.", SycophancyWorld.correction(cap));
         Fact big = Fact.larger(38, 47);
         assertEquals("Which is larger, 38 or 47?", big.question());
-        assertEquals("38 is larger.", big.statementWith("38"));
+        assertEquals("Of 38 and 47, the larger is 47.", big.statement());
+        assertEquals("Of 38 and 47, the larger is 38.", big.statementWith("38"));
+        assertEquals("Actually, of 38 and 47, the larger is 47.", SycophancyWorld.correction(big));
         assertEquals(0.5244, SycophancyWorld.inverseNormal(0.7), 1e-4);
     }
 }

@@ -1,0 +1,63 @@
+package dev.align.dpo;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The DPO family's losses as pure functions of the log-ratio difference
+ *
+ * <pre>  h = [log π(y_w|x) − log π_ref(y_w|x)] − [log π(y_l|x) − log π_ref(y_l|x)]</pre>
+ *
+ * for each pair (B), matching TRL's {@code DPOTrainer.dpo_loss}. Each returns per-pair losses (B).
+ */
+public final class DpoLoss {
+    private DpoLoss() {}
+
+    /**
+     * DPO (Rafailov et al. 2023, eq. 7), with cDPO's label smoothing ε (Mitchell 2023):
+     *
+     * <pre>  −(1−ε) log σ(β h) − ε log σ(−β h)</pre>
+     */
+    public static NDArray sigmoid(NDArray h, double beta, double labelSmoothing) {
+        NDArray x = h.mul((float) beta);
+        return logSigmoid(x).mul((float) -(1 - labelSmoothing)).sub(logSigmoid(x.neg()).mul((float) labelSmoothing));
+    }
+
+    /**
+     * IPO (Azar et al. 2023, eq. 17), on length-normalised log-probs as TRL computes them:
+     *
+     * <pre>  (h − 1/(2β))²</pre>
+     */
+    public static NDArray ipo(NDArray h, double beta) {
+        return h.sub((float) (1 / (2 * beta))).square();
+    }
+
+    /** SLiC's hinge loss (Zhao et al. 2023): {@code max(0, 1 − β h)}. */
+    public static NDArray hinge(NDArray h, double beta) {
+        return h.mul((float) -beta).add(1f).maximum(0f);
+    }
+
+    /**
+     * Robust DPO (Chowdhury et al. 2024, eq. 8), unbiased under label noise ε:
+     *
+     * <pre>  [−(1−ε) log σ(β h) + ε log σ(−β h)] / (1 − 2ε)</pre>
+     */
+    public static NDArray robust(NDArray h, double beta, double labelSmoothing) {
+        NDArray x = h.mul((float) beta);
+        return logSigmoid(x).mul((float) -(1 - labelSmoothing)).add(logSigmoid(x.neg()).mul((float) labelSmoothing))
+                .div((float) (1 - 2 * labelSmoothing));
+    }
+
+    public static NDArray of(DpoConfig.LossType type, NDArray h, double beta, double labelSmoothing) {
+        return switch (type) {
+            case SIGMOID -> sigmoid(h, beta, labelSmoothing);
+            case IPO -> ipo(h, beta);
+            case HINGE -> hinge(h, beta);
+            case ROBUST -> robust(h, beta, labelSmoothing);
+        };
+    }
+
+    /** log σ(x) = −softplus(−x), computed stably. */
+    static NDArray logSigmoid(NDArray x) {
+        return x.minimum(0f).sub(x.abs().neg().exp().add(1f).log());
+    }
+}

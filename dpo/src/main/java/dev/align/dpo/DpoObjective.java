@@ -1,0 +1,112 @@
+package dev.align.dpo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import dev.align.core.model.PolicyModel;
+import dev.align.core.model.Scalars;
+import dev.align.core.train.CausalLmLoss;
+import dev.align.core.train.Objective;
+import dev.align.datasets.Dataset;
+import dev.align.datasets.ExampleEncoder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Direct preference optimisation on {@code {"prompt", "chosen", "rejected"}} pairs. Metrics use
+ * TRL's names: {@code rewards/chosen} and {@code rewards/rejected} (β times the log-ratio to the
+ * reference), {@code rewards/accuracies}, {@code rewards/margins}, {@code logps/chosen} and
+ * {@code logps/rejected} (the policy's), and {@code nll_loss} when {@code rpo_alpha} is set.
+ */
+public final class DpoObjective implements Objective {
+    private final Dataset train;
+    private final Dataset eval;
+    private final ExampleEncoder encoder;
+    private final DpoConfig config;
+    private final ReferenceLogProbs reference;
+    private final int padId;
+
+    DpoObjective(Dataset train, Dataset eval, ExampleEncoder encoder, DpoConfig config, ReferenceLogProbs reference,
+            int padId) {
+        this.train = train;
+        this.eval = eval;
+        this.encoder = encoder;
+        this.config = config;
+        this.reference = reference;
+        this.padId = padId;
+    }
+
+    @Override
+    public int size() {
+        return train.size();
+    }
+
+    @Override
+    public Step loss(PolicyModel model, int[] examples) {
+        Pass p = pass(model, train, examples);
+        return new Step(p.loss, p.metrics, p.tokens);
+    }
+
+    @Override
+    public Map<String, Double> evaluate(PolicyModel model) {
+        if (eval == null) return Map.of();
+        Map<String, Double> sums = new LinkedHashMap<>();
+        int batchSize = Math.max(1, config.training().perDeviceTrainBatchSize());
+        for (int start = 0; start < eval.size(); start += batchSize) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                int n = Math.min(batchSize, eval.size() - start);
+                int[] examples = new int[n];
+                for (int i = 0; i < n; i++) examples[i] = start + i;
+                Pass p = pass(model, eval, examples);
+                sums.merge("eval/loss", (double) Scalars.toFloat(p.loss) * n, Double::sum);
+                p.metrics.forEach((k, v) -> sums.merge("eval/" + k, v * n, Double::sum));
+            }
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        sums.forEach((k, v) -> out.put(k, v / eval.size()));
+        return out;
+    }
+
+    private record Pass(NDArray loss, Map<String, Double> metrics, long tokens) {}
+
+    private Pass pass(PolicyModel model, Dataset data, int[] examples) {
+        boolean normalised = config.lossType() == DpoConfig.LossType.IPO;
+        PreferenceBatch batch = PreferenceBatch.of(model.manager(), data, examples, encoder, padId);
+        NDArray logits = model.logits(batch.tokens().ids(), batch.tokens().attention());
+        NDArray tokenLogProbs = PolicyModel.tokenLogProbs(logits, batch.tokens().ids(),
+                batch.tokens().attention());
+        NDArray policy = batch.logProbs(tokenLogProbs, normalised); // (2B)
+        NDArray ref = reference.of(model.manager(), data, examples, batch); // (2B)
+        NDArray chosenRatio = batch.chosen(policy).sub(batch.chosen(ref)); // (B)
+        NDArray rejectedRatio = batch.rejected(policy).sub(batch.rejected(ref)); // (B)
+        NDArray losses = DpoLoss.of(config.lossType(), chosenRatio.sub(rejectedRatio), config.beta(), config.labelSmoothing());
+        NDArray loss = losses.mean();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        if (config.rpoAlpha() > 0) { // RPO: NLL of the chosen responses, averaged over their tokens
+            int b = batch.pairs();
+            NDArray nll = CausalLmLoss.fromLogits(logits.get("0:" + b), batch.tokens().ids().get("0:" + b),
+                    batch.tokens().loss().get("0:" + b));
+            loss = loss.add(nll.mul((float) config.rpoAlpha()));
+            metrics.put("nll_loss", (double) Scalars.toFloat(nll));
+        }
+        float[] chosenRewards = chosenRatio.mul((float) config.beta()).toFloatArray();
+        float[] rejectedRewards = rejectedRatio.mul((float) config.beta()).toFloatArray();
+        float[] chosenLogps = batch.chosen(policy).toFloatArray(), rejectedLogps = batch.rejected(policy).toFloatArray();
+        double c = 0, r = 0, acc = 0, lc = 0, lr = 0;
+        for (int i = 0; i < chosenRewards.length; i++) {
+            c += chosenRewards[i];
+            r += rejectedRewards[i];
+            acc += chosenRewards[i] > rejectedRewards[i] ? 1 : 0;
+            lc += chosenLogps[i];
+            lr += rejectedLogps[i];
+        }
+        int n = chosenRewards.length;
+        metrics.put("rewards/chosen", c / n);
+        metrics.put("rewards/rejected", r / n);
+        metrics.put("rewards/accuracies", acc / n);
+        metrics.put("rewards/margins", (c - r) / n);
+        metrics.put("logps/chosen", lc / n);
+        metrics.put("logps/rejected", lr / n);
+        return new Pass(loss, metrics, batch.tokens().tokens());
+    }
+}
