@@ -10,12 +10,15 @@ import dev.align.core.OfflineDjl;
 import dev.align.core.generation.SamplingConfig;
 import dev.align.core.io.Json;
 import dev.align.core.model.ModelConfig;
+import dev.align.core.model.PolicyModel;
 import dev.align.core.model.Scalars;
+import dev.align.core.model.SequenceLogProbs;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.Tokenizer;
 import dev.align.core.train.AdamW;
 import dev.align.core.train.CausalLmLoss;
 import dev.align.core.train.Gradients;
+import dev.align.dpo.DpoLoss;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,39 +168,19 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be a multiple of --micro-batch");
         }
         int accumulation = batch / microBatch;
-        model.setTrainable(true);
         Random random = new Random(0);
         long[] ids = new long[microBatch * seqLen];
         long[] mask = new long[microBatch * seqLen];
         java.util.Arrays.fill(mask, 1);
-        try (AdamW adam = new AdamW(manager, AdamW.Config.DEFAULT)) {
-            double[] seconds = new double[trainSteps];
-            for (int step = 0; step < trainSteps + 2; step++) {
-                long t0 = System.nanoTime();
-                for (int micro = 0; micro < accumulation; micro++) {
-                    for (int i = 0; i < ids.length; i++) ids[i] = random.nextInt(vocab);
-                    try (NDScope scope = new NDScope()) {
-                        scope.suppressNotUsedWarning();
-                        NDArray x = manager.create(ids, new Shape(microBatch, seqLen));
-                        NDArray m = manager.create(mask, new Shape(microBatch, seqLen));
-                        try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
-                            gc.backward(CausalLmLoss.mean(model, x, m, null).div(accumulation));
-                        }
-                    }
-                }
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    Gradients.clipGlobalNorm(model.parameters().values(), 1.0);
-                    adam.step(model.parameters(), 1e-4);
-                    Gradients.zero(model.parameters().values());
-                }
-                if (step >= 2) seconds[step - 2] = (System.nanoTime() - t0) / 1e9; // after two warm-up steps
+        double seconds = medianStepSeconds(manager, model, accumulation, 1e-4, () -> {
+            for (int i = 0; i < ids.length; i++) ids[i] = random.nextInt(vocab);
+            NDArray x = manager.create(ids, new Shape(microBatch, seqLen));
+            NDArray m = manager.create(mask, new Shape(microBatch, seqLen));
+            try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
+                gc.backward(CausalLmLoss.mean(model, x, m, null).div(accumulation));
             }
-            java.util.Arrays.sort(seconds); // the median step: this machine's timings are noisy
-            return (double) batch * seqLen / seconds[trainSteps / 2];
-        } finally {
-            model.setTrainable(false);
-        }
+        });
+        return (double) batch * seqLen / seconds;
     }
 
     /**
@@ -209,43 +192,54 @@ final class BenchCommand implements Callable<Integer> {
         int pairsPerMicro = Math.max(1, microBatch / 2), pairs = Math.max(pairsPerMicro, batch / 2);
         int accumulation = pairs / pairsPerMicro, rows = 2 * pairsPerMicro;
         Random random = new Random(1);
+        Shape shape = new Shape(rows, seqLen);
         long[] ids = new long[rows * seqLen], mask = new long[rows * seqLen], response = new long[rows * seqLen];
         java.util.Arrays.fill(mask, 1);
         for (int r = 0; r < rows; r++) {
             for (int t = seqLen / 2; t < seqLen; t++) response[r * seqLen + t] = 1;
         }
-        try (dev.align.core.model.PolicyModel reference = model.frozenCopy();
-                AdamW adam = new AdamW(manager, AdamW.Config.DEFAULT)) {
-            model.setTrainable(true);
+        try (PolicyModel reference = model.frozenCopy()) {
+            double seconds = medianStepSeconds(manager, model, accumulation, 1e-6, () -> {
+                for (int i = 0; i < ids.length; i++) ids[i] = random.nextInt(vocab);
+                NDArray x = manager.create(ids, shape), m = manager.create(mask, shape), y = manager.create(response, shape);
+                NDArray ref = precomputed ? manager.zeros(new Shape(rows)) : SequenceLogProbs.sum(reference, x, m, y);
+                try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
+                    NDArray ratio = SequenceLogProbs.sum(model, x, m, y).sub(ref);
+                    NDArray h = ratio.get("0:" + pairsPerMicro).sub(ratio.get(pairsPerMicro + ":"));
+                    gc.backward(DpoLoss.sigmoid(h, 0.1, 0).mean().div(accumulation));
+                }
+            });
+            return pairs / seconds;
+        }
+    }
+
+    /**
+     * The median time of an optimizer step after two warm-up steps (this machine's timings are
+     * noisy): {@code accumulation} passes of {@code microBatch}, then global-norm clipping and AdamW.
+     */
+    private double medianStepSeconds(NDManager manager, TransformerPolicy model, int accumulation, double lr,
+            Runnable microBatchPass) {
+        model.setTrainable(true);
+        try (AdamW adam = new AdamW(manager, AdamW.Config.DEFAULT)) {
             double[] seconds = new double[trainSteps];
             for (int step = 0; step < trainSteps + 2; step++) {
                 long t0 = System.nanoTime();
                 for (int micro = 0; micro < accumulation; micro++) {
-                    for (int i = 0; i < ids.length; i++) ids[i] = random.nextInt(vocab);
                     try (NDScope scope = new NDScope()) {
                         scope.suppressNotUsedWarning();
-                        Shape shape = new Shape(rows, seqLen);
-                        NDArray x = manager.create(ids, shape), m = manager.create(mask, shape);
-                        NDArray y = manager.create(response, shape);
-                        NDArray ref = precomputed ? manager.zeros(new Shape(rows))
-                                : dev.align.core.model.SequenceLogProbs.sum(reference, x, m, y);
-                        try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
-                            NDArray ratio = dev.align.core.model.SequenceLogProbs.sum(model, x, m, y).sub(ref);
-                            NDArray h = ratio.get("0:" + pairsPerMicro).sub(ratio.get(pairsPerMicro + ":"));
-                            gc.backward(dev.align.dpo.DpoLoss.sigmoid(h, 0.1, 0).mean().div(accumulation));
-                        }
+                        microBatchPass.run();
                     }
                 }
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     Gradients.clipGlobalNorm(model.parameters().values(), 1.0);
-                    adam.step(model.parameters(), 1e-6);
+                    adam.step(model.parameters(), lr);
                     Gradients.zero(model.parameters().values());
                 }
                 if (step >= 2) seconds[step - 2] = (System.nanoTime() - t0) / 1e9;
             }
             java.util.Arrays.sort(seconds);
-            return pairs / seconds[trainSteps / 2];
+            return seconds[trainSteps / 2];
         } finally {
             model.setTrainable(false);
         }
