@@ -58,7 +58,7 @@ public final class ClippedPolicyLoss {
      * ratio over every position, padding included (where both log-probs hold the same filler, so ½d² = 0 and ρ = 1);
      * pass an all-ones mask to reproduce that, or the completion mask for the mean over real tokens.
      *
-     * Sequences without a counted token are left out of the min and max (NaN if there is none), as TRL's
+     * <p>Sequences without a counted token are left out of the min and max (NaN if there is none), as TRL's
      * {@code nanmin}/{@code nanmax}.
      *
      * @param mask (B, T) 1 for tokens that count; null = every element (sequence-level (B) inputs)
