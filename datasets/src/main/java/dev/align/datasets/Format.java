@@ -4,14 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.align.core.BadInputException;
 import dev.align.core.io.Json;
+import dev.align.core.reward.Verifier;
 import dev.align.core.tokenizer.ChatTemplate.Message;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /** The dataset formats, with TRL's column names, and their line parsers. */
 public enum Format {
@@ -112,17 +111,16 @@ public enum Format {
             case RANKED -> ranked(f, node);
             case VERIFIABLE -> {
                 String verifier = node.has("verifier") ? f.string("verifier", false) : "exact";
-                if (!Set.of("number", "choice", "exact").contains(verifier) && !verifier.startsWith("regex:")) {
-                    throw f.bad("verifier", "unknown verifier '" + verifier + "' (number, choice, exact, regex:PATTERN)");
+                Verifier v;
+                try {
+                    v = Verifier.of(verifier);
+                } catch (IllegalArgumentException e) {
+                    throw f.bad("verifier", e.getMessage());
                 }
-                if (verifier.startsWith("regex:")) {
-                    try {
-                        Pattern.compile(verifier.substring(6));
-                    } catch (PatternSyntaxException e) {
-                        throw f.bad("verifier", "invalid regular expression: " + e.getDescription());
-                    }
-                }
-                yield new Example.Verifiable(f.turns("prompt", true), f.string("answer", false), verifier);
+                String answer = f.string("answer", false);
+                String problem = v.problemWith(answer);
+                if (problem != null) throw f.bad("answer", problem);
+                yield new Example.Verifiable(f.turns("prompt", true), answer, verifier);
             }
         };
     }

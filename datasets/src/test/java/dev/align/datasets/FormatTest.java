@@ -47,6 +47,10 @@ class FormatTest {
                 "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"margin\": \"big\"}");
         assertError(Format.VERIFIABLE, "1: field 'verifier': unknown verifier 'vibes' (number, choice, exact, regex:PATTERN)",
                 "{\"prompt\": \"p\", \"answer\": \"4\", \"verifier\": \"vibes\"}");
+        assertError(Format.VERIFIABLE, "1: field 'answer': not a number: 'four'",
+                "{\"prompt\": \"p\", \"answer\": \"four\", \"verifier\": \"number\"}");
+        assertError(Format.VERIFIABLE, "1: field 'answer': expected one option letter A-Z, got 'AB'",
+                "{\"prompt\": \"p\", \"answer\": \"AB\", \"verifier\": \"choice\"}");
         assertError(Format.TEXT, "1: expected a JSON object", "[1, 2]");
         Path empty = file("empty.jsonl", "", "   ");
         BadInputException e = assertThrows(BadInputException.class, () -> Dataset.open(empty, Format.SFT, false));

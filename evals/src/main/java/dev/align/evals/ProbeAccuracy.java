@@ -7,7 +7,7 @@ import dev.align.core.io.Json;
 import dev.align.core.model.PolicyModel;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.Example;
-import dev.align.datasets.Verifier;
+import dev.align.core.reward.Verifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

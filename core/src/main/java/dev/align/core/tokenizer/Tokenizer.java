@@ -164,6 +164,11 @@ public final class Tokenizer implements AutoCloseable {
         return chatTemplate;
     }
 
+    /** Whether both tokenizers map text to the same ids (the same tokenizer.json), so ids can be shared. */
+    public boolean sameVocabulary(Tokenizer other) {
+        return other == this || json.equals(other.json);
+    }
+
     @Override
     public void close() {
         hf.close();

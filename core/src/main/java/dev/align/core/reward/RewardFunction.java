@@ -1,0 +1,55 @@
+package dev.align.core.reward;
+
+import dev.align.core.BadInputException;
+import java.lang.reflect.InvocationTargetException;
+import java.util.List;
+
+/**
+ * Rewards for a batch of (prompt, completion) samples: one float per sample, in order. GRPO/RLOO and
+ * PPO call it once per generation batch. Implementations: {@link VerifierReward} (verifiable answers),
+ * {@link RewardModelReward} (a trained reward model), {@link WeightedSum}, or a user's own class
+ * loaded with {@link #load(String)}.
+ */
+@FunctionalInterface
+public interface RewardFunction {
+
+    /** One reward per sample, in the samples' order. */
+    float[] rewards(List<Sample> samples);
+
+    /** A short name for metrics ({@code rewards/NAME/mean}); the class's simple name by default. */
+    default String name() {
+        String simple = getClass().getSimpleName();
+        return simple.isEmpty() ? "reward" : simple;
+    }
+
+    /**
+     * A user's reward function by its binary class name (e.g. {@code com.example.LengthPenalty}, or
+     * {@code com.example.Rewards$Length} for a nested class): public, on the classpath, implementing
+     * this interface, with a public no-argument constructor. Anything else is a one-line {@link
+     * BadInputException}.
+     */
+    static RewardFunction load(String className) {
+        String where = "reward function '" + className + "': ";
+        Class<?> type;
+        try {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            type = Class.forName(className, true, loader != null ? loader : RewardFunction.class.getClassLoader());
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            throw new BadInputException(where + "class not found on the classpath");
+        } catch (ExceptionInInitializerError e) {
+            throw new BadInputException(where + "failed to initialise: " + e.getCause());
+        }
+        if (!RewardFunction.class.isAssignableFrom(type)) {
+            throw new BadInputException(where + "does not implement " + RewardFunction.class.getName());
+        }
+        try {
+            return (RewardFunction) type.getConstructor().newInstance();
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            throw new BadInputException(where + "needs a public no-argument constructor");
+        } catch (InstantiationException e) {
+            throw new BadInputException(where + "is abstract or an interface");
+        } catch (InvocationTargetException e) {
+            throw new BadInputException(where + "constructor failed: " + e.getCause());
+        }
+    }
+}
