@@ -39,6 +39,8 @@ final class DpoCommand implements Callable<Integer> {
     Path refModel;
     @Option(names = "--precompute-ref-logprobs", description = "Score the reference once before training, then free it.")
     Boolean precompute;
+    @Option(names = "--max-prompt-length", description = "keep the last N prompt tokens (default: prompts are not cut)")
+    Integer maxPromptLength;
 
     @Override
     public Integer call() {
@@ -49,6 +51,7 @@ final class DpoCommand implements Callable<Integer> {
         extras.put("rpo_alpha", 0.0);
         extras.put("precompute_ref_log_probs", false);
         extras.put("ref_model", null);
+        extras.put("max_prompt_length", null);
         TrainingConfig defaults = TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 1e-6), "TRL's DPOConfig");
         TrainingConfig config = options.resolve(defaults, extras);
         if (beta != null) extras.put("beta", beta);
@@ -57,11 +60,14 @@ final class DpoCommand implements Callable<Integer> {
         if (rpoAlpha != null) extras.put("rpo_alpha", rpoAlpha);
         if (precompute != null) extras.put("precompute_ref_log_probs", precompute);
         if (refModel != null) extras.put("ref_model", refModel.toString());
+        if (maxPromptLength != null) extras.put("max_prompt_length", maxPromptLength);
+        Object maxPrompt = extras.get("max_prompt_length");
         DpoConfig dpo = new DpoConfig(config, TrainOptions.number(extras, "beta", options.config),
                 DpoConfig.LossType.parse(String.valueOf(extras.get("loss_type"))),
                 TrainOptions.number(extras, "label_smoothing", options.config),
                 TrainOptions.number(extras, "rpo_alpha", options.config),
-                Boolean.parseBoolean(String.valueOf(extras.get("precompute_ref_log_probs"))));
+                Boolean.parseBoolean(String.valueOf(extras.get("precompute_ref_log_probs"))),
+                maxPrompt == null ? null : (int) TrainOptions.number(extras, "max_prompt_length", options.config));
         Trainer.checkOutput(options.out, options.overwrite, options.resume);
         PrintWriter out = spec.commandLine().getOut();
         Object ref = extras.get("ref_model");

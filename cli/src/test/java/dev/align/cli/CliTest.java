@@ -155,14 +155,16 @@ class CliTest {
                 + "{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\", \"margin\": 1}\n");
         String dpo = tmp.resolve("dpo").toString();
         Result d = align("dpo", "--model", model, "--data", prefs.toString(), "--out", dpo, "--max-steps", "2",
-                "--precompute-ref-logprobs", "--loss-type", "ipo", "--logging-steps", "1");
+                "--precompute-ref-logprobs", "--loss-type", "ipo", "--logging-steps", "1", "--max-prompt-length", "8");
         assertEquals(0, d.code(), d.err());
         JsonNode first = Json.MAPPER.readTree(Files.readAllLines(Path.of(dpo, "metrics.jsonl")).get(0));
         for (String key : new String[] {"loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
-                "logps/chosen", "logps/rejected", "grad_norm", "learning_rate"}) {
+                "logps/chosen", "logps/rejected", "grad_norm", "learning_rate", "num_dropped_too_long", "num_truncated",
+                "num_prompt_truncated"}) {
             assertTrue(first.has(key), key + " in " + first);
         }
         assertTrue(Files.readString(Path.of(dpo, "config.yaml")).matches("(?s).*loss_type: \"?ipo.*"));
+        assertTrue(Files.readString(Path.of(dpo, "config.yaml")).contains("max_prompt_length: 8"));
 
         Files.writeString(ranked, "{\"prompt\": \"q\", \"responses\": [\"a\", \"b\"], \"ranking\": [0, 0]}\n");
         Result badRanking = align("rm", "--model", model, "--data", ranked.toString(), "--out", tmp.resolve("r2").toString());

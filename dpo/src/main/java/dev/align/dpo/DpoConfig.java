@@ -11,9 +11,12 @@ import java.util.Locale;
  * @param labelSmoothing ε: the assumed share of flipped labels (cDPO with sigmoid; robust DPO)
  * @param rpoAlpha weight of an NLL term on the chosen response (RPO); 0 turns it off
  * @param precomputeRefLogProbs score the reference once before training and release it
+ * @param maxPromptLength prompts longer than this keep their last tokens (TRL's legacy {@code
+ *     max_prompt_length}, left truncation); null, TRL's current default, cuts no prompt. A pair whose
+ *     prompt still fills {@code max_length} is dropped, as TRL drops it, and counted
  */
 public record DpoConfig(TrainingConfig training, double beta, LossType lossType, double labelSmoothing, double rpoAlpha,
-        boolean precomputeRefLogProbs) {
+        boolean precomputeRefLogProbs, Integer maxPromptLength) {
 
     public static final double DEFAULT_BETA = 0.1;
 
@@ -22,6 +25,15 @@ public record DpoConfig(TrainingConfig training, double beta, LossType lossType,
         if (labelSmoothing < 0 || labelSmoothing >= 0.5) {
             throw new IllegalArgumentException("label_smoothing must be in [0, 0.5), got " + labelSmoothing);
         }
+        if (maxPromptLength != null && maxPromptLength < 1) {
+            throw new IllegalArgumentException("max_prompt_length must be >= 1, got " + maxPromptLength);
+        }
+    }
+
+    /** Without max_prompt_length: prompts are not cut. */
+    public DpoConfig(TrainingConfig training, double beta, LossType lossType, double labelSmoothing, double rpoAlpha,
+            boolean precomputeRefLogProbs) {
+        this(training, beta, lossType, labelSmoothing, rpoAlpha, precomputeRefLogProbs, null);
     }
 
     /** TRL's {@code loss_type} values implemented here. */

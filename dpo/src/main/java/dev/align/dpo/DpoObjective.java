@@ -7,7 +7,10 @@ import dev.align.core.model.Scalars;
 import dev.align.core.train.CausalLmLoss;
 import dev.align.core.train.Objective;
 import dev.align.datasets.Dataset;
+import dev.align.datasets.Example;
 import dev.align.datasets.ExampleEncoder;
+import dev.align.datasets.KeptRows;
+import dev.align.datasets.TokenizedExample;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,6 +19,12 @@ import java.util.Map;
  * TRL's names: {@code rewards/chosen} and {@code rewards/rejected} (β times the log-ratio to the
  * reference), {@code rewards/accuracies}, {@code rewards/margins}, {@code logps/chosen} and
  * {@code logps/rejected} (the policy's), and {@code nll_loss} when {@code rpo_alpha} is set.
+ *
+ * <p>As TRL, a pair whose prompt fills max_length (no completion token would be left) is dropped
+ * before training. Every logged line carries the counts over the training data: {@code
+ * num_dropped_too_long} (pairs dropped), {@code num_truncated} (kept pairs with a side cut at
+ * max_length) and {@code num_prompt_truncated} (pairs whose prompt was cut from the left to
+ * max_prompt_length); evaluation adds {@code eval/num_dropped_too_long}.
  */
 public final class DpoObjective implements Objective {
     private final Dataset train;
@@ -24,6 +33,9 @@ public final class DpoObjective implements Objective {
     private final DpoConfig config;
     private final ReferenceLogProbs reference;
     private final int padId;
+    private final KeptRows trainRows;
+    private final KeptRows evalRows;
+    private final Map<String, Double> dataCounts = new LinkedHashMap<>();
 
     DpoObjective(Dataset train, Dataset eval, ExampleEncoder encoder, DpoConfig config, ReferenceLogProbs reference,
             int padId) {
@@ -33,16 +45,39 @@ public final class DpoObjective implements Objective {
         this.config = config;
         this.reference = reference;
         this.padId = padId;
+        int[] cut = new int[2];
+        trainRows = fitting(train, cut);
+        evalRows = eval == null ? null : fitting(eval, new int[2]);
+        dataCounts.put("num_dropped_too_long", (double) trainRows.dropped());
+        dataCounts.put("num_truncated", (double) cut[0]);
+        dataCounts.put("num_prompt_truncated", (double) cut[1]);
+    }
+
+    /**
+     * The pairs that keep a completion token under max_length (TRL drops a pair whose prompt fills it);
+     * counts into {@code cut} the kept pairs cut at max_length ([0]) and those whose prompt was cut ([1]).
+     */
+    private KeptRows fitting(Dataset data, int[] cut) {
+        return KeptRows.of(data, i -> {
+            if (!(data.get(i) instanceof Example.Preference p)) return true; // PreferenceBatch names the problem
+            TokenizedExample chosen = encoder.promptCompletion(p.prompt(), p.chosen());
+            TokenizedExample rejected = encoder.promptCompletion(p.prompt(), p.rejected());
+            if (chosen.completionLength() == 0 || rejected.completionLength() == 0) return false;
+            if (chosen.truncated() || rejected.truncated()) cut[0]++;
+            if (chosen.promptTruncated()) cut[1]++;
+            return true;
+        }, "each prompt fills max_length (" + config.training().maxLength() + " tokens)");
     }
 
     @Override
     public int size() {
-        return train.size();
+        return trainRows.size();
     }
 
     @Override
     public Step loss(PolicyModel model, int[] examples) {
-        Pass p = pass(model, train, examples);
+        Pass p = pass(model, train, trainRows.at(examples));
+        p.metrics.putAll(dataCounts);
         return new Step(p.loss, p.metrics, p.tokens);
     }
 
@@ -51,19 +86,20 @@ public final class DpoObjective implements Objective {
         if (eval == null) return Map.of();
         Map<String, Double> sums = new LinkedHashMap<>();
         int batchSize = Math.max(1, config.training().perDeviceTrainBatchSize());
-        for (int start = 0; start < eval.size(); start += batchSize) {
+        for (int start = 0; start < evalRows.size(); start += batchSize) {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                int n = Math.min(batchSize, eval.size() - start);
+                int n = Math.min(batchSize, evalRows.size() - start);
                 int[] examples = new int[n];
-                for (int i = 0; i < n; i++) examples[i] = start + i;
+                for (int i = 0; i < n; i++) examples[i] = evalRows.indices()[start + i];
                 Pass p = pass(model, eval, examples);
                 sums.merge("eval/loss", (double) Scalars.toFloat(p.loss) * n, Double::sum);
                 p.metrics.forEach((k, v) -> sums.merge("eval/" + k, v * n, Double::sum));
             }
         }
         Map<String, Double> out = new LinkedHashMap<>();
-        sums.forEach((k, v) -> out.put(k, v / eval.size()));
+        sums.forEach((k, v) -> out.put(k, v / evalRows.size()));
+        out.put("eval/num_dropped_too_long", (double) evalRows.dropped());
         return out;
     }
 

@@ -29,7 +29,8 @@ public final class DpoTrainer {
 
     public Trainer.Result train(Dataset train, Dataset eval, Path out, Map<String, Object> resolvedConfig, boolean resume,
             Progress.Factory progress) {
-        ExampleEncoder encoder = new ExampleEncoder(model.tokenizer(), config.training().maxLength(), false);
+        ExampleEncoder encoder = new ExampleEncoder(model.tokenizer(), config.training().maxLength(), false,
+                config.maxPromptLength());
         int padId = model.tokenizer().padId();
         boolean normalised = config.lossType() == DpoConfig.LossType.IPO;
         PolicyModel ref = referenceModel != null ? referenceModel : model.frozenCopy();

@@ -123,4 +123,41 @@ class DpoTest extends EngineTest {
             assertTrue((double) last.get("eval/rewards/margins") > 0, last.toString());
         }
     }
+
+    /**
+     * max_length 64 (byte tokens): a pair whose 80-byte prompt fills it is dropped and counted, as TRL
+     * drops it; a pair with an over-long response is kept, cut and counted; training runs on the rest.
+     * With max_prompt_length 40 the long prompt keeps its last 40 tokens and the pair is trained.
+     */
+    @Test
+    void aPairWhosePromptFillsMaxLengthIsDroppedAndCounted() throws Exception {
+        List<String> rows = new ArrayList<>(pairs(15, 6));
+        rows.add(3, "{\"prompt\": \"" + "why ".repeat(20) + "\", \"chosen\": \" yes\", \"rejected\": \" no\"}");
+        rows.add(7, "{\"prompt\": \"say\", \"chosen\": \" " + "yes ".repeat(20) + "\", \"rejected\": \" no\"}");
+        Path data = write("pairs.jsonl", rows);
+        try (Dataset d = Dataset.open(data, Format.PREFERENCE, false); TransformerPolicy m = TinyModels.llama(manager, 7)) {
+            Trainer.Result r = new DpoTrainer(m, null, dpo(config(3), DpoConfig.LossType.SIGMOID, 0, 0, false))
+                    .train(d, null, tmp.resolve("out"), Map.of(), false, Progress.Factory.NONE);
+            assertEquals(3, r.steps());
+            for (Map<String, Object> row : r.log()) {
+                assertEquals(1.0, (double) row.get("num_dropped_too_long"), row.toString());
+                assertEquals(1.0, (double) row.get("num_truncated"), row.toString());
+                assertEquals(0.0, (double) row.get("num_prompt_truncated"), row.toString());
+                assertTrue(Double.isFinite((double) row.get("loss")), row.toString());
+            }
+            String metrics = Files.readString(tmp.resolve("out").resolve(Trainer.METRICS));
+            assertTrue(metrics.contains("\"num_dropped_too_long\":1.0"), metrics);
+
+            ExampleEncoder encoder = new ExampleEncoder(m.tokenizer(), 64, false);
+            ReferenceLogProbs ref = new ReferenceLogProbs(m, false, false);
+            assertEquals(16, new DpoObjective(d, d, encoder, dpo(config(1), DpoConfig.LossType.SIGMOID, 0, 0, false), ref,
+                    m.tokenizer().padId()).size(), "16 of 17 pairs are trained");
+            DpoConfig cut = new DpoConfig(config(1), 0.1, DpoConfig.LossType.SIGMOID, 0, 0, false, 40);
+            Trainer.Result r2 = new DpoTrainer(m, null, cut).train(d, null, tmp.resolve("out2"), Map.of(), false,
+                    Progress.Factory.NONE);
+            Map<String, Object> row = r2.log().get(0);
+            assertEquals(0.0, (double) row.get("num_dropped_too_long"), row.toString());
+            assertEquals(1.0, (double) row.get("num_prompt_truncated"), row.toString());
+        }
+    }
 }

@@ -8,6 +8,7 @@ import dev.align.core.model.PolicyModel;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.Example;
 import dev.align.core.reward.Verifier;
+import dev.align.datasets.ExampleEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -58,12 +59,9 @@ public final class ProbeAccuracy {
         return new Report(answers, groups);
     }
 
-    /** A chat prompt rendered with the model's template and its generation prompt; a string prompt as is. */
+    /** The prompt's ids exactly as training conditions on them (see {@link ExampleEncoder#promptIds}). */
     static int[] promptIds(PolicyModel model, Example.Verifiable v) {
-        if (v.prompt().conversational()) {
-            return model.tokenizer().encode(model.tokenizer().chatTemplate().render(v.prompt().messages(), true), false);
-        }
-        return model.tokenizer().encode(v.prompt().text());
+        return new ExampleEncoder(model.tokenizer(), Integer.MAX_VALUE, false).promptIds(v.prompt());
     }
 
     private static Example.Verifiable verifiable(Dataset data, int i) {

@@ -9,6 +9,7 @@ import dev.align.core.model.Scalars;
 import dev.align.core.train.Objective;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.Example;
+import dev.align.datasets.KeptRows;
 import dev.align.datasets.ResponseScorer;
 import dev.align.datasets.TokenBatch;
 import dev.align.datasets.TokenizedExample;
@@ -25,18 +26,40 @@ import java.util.Map;
  * <p>Metrics, as TRL's RewardTrainer: {@code accuracy} (share of ordered pairs whose better response
  * scores higher), {@code margin} (mean reward gap over those pairs) and {@code min_reward},
  * {@code mean_reward}, {@code max_reward}. Pairs whose labels tie are not counted.
+ *
+ * <p>As TRL's RewardTrainer, a row with a response longer than max_length (prompt and response
+ * together) is dropped before training rather than scored on a cut sequence; every logged line
+ * carries {@code num_dropped_too_long}, the number of training rows dropped, and evaluation
+ * {@code eval/num_dropped_too_long}.
  */
 public final class RewardObjective implements Objective {
     private final Dataset train;
     private final Dataset eval;
     private final ResponseScorer scorer;
     private final RewardConfig config;
+    private final KeptRows trainRows;
+    private final KeptRows evalRows;
 
     public RewardObjective(Dataset train, Dataset eval, ResponseScorer scorer, RewardConfig config) {
         this.train = train;
         this.eval = eval;
         this.scorer = scorer;
         this.config = config;
+        this.trainRows = fitting(train);
+        this.evalRows = eval == null ? null : fitting(eval);
+    }
+
+    /** The rows whose every response fits max_length uncut. */
+    private KeptRows fitting(Dataset data) {
+        return KeptRows.of(data, i -> group(data.get(i)).responses().stream().noneMatch(TokenizedExample::truncated),
+                "a response is longer than max_length (" + config.training().maxLength() + " tokens)");
+    }
+
+    /** Every response of the kept training rows, e.g. for reward statistics. */
+    List<TokenizedExample> trainingResponses() {
+        List<TokenizedExample> rows = new ArrayList<>();
+        for (int i : trainRows.indices()) rows.addAll(group(train.get(i)).responses());
+        return rows;
     }
 
     /** One prompt's responses with their labels (higher is better) and, for a pair, its margin. */
@@ -58,15 +81,17 @@ public final class RewardObjective implements Objective {
 
     @Override
     public int size() {
-        return train.size();
+        return trainRows.size();
     }
 
     @Override
     public Step loss(PolicyModel model, int[] examples) {
         List<Group> groups = new ArrayList<>();
-        for (int i : examples) groups.add(group(train.get(i)));
+        for (int i : trainRows.at(examples)) groups.add(group(train.get(i)));
         Forward f = forward(model, groups);
-        return new Step(f.loss, f.metrics(), f.tokens);
+        Map<String, Double> metrics = f.metrics();
+        metrics.put("num_dropped_too_long", (double) trainRows.dropped());
+        return new Step(f.loss, metrics, f.tokens);
     }
 
     @Override
@@ -76,11 +101,12 @@ public final class RewardObjective implements Objective {
         double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
         double pairs = 0, rewards = 0, groups = 0;
         int batchSize = Math.max(1, config.training().perDeviceTrainBatchSize());
-        for (int start = 0; start < eval.size(); start += batchSize) {
+        int[] rows = evalRows.indices();
+        for (int start = 0; start < rows.length; start += batchSize) {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 List<Group> part = new ArrayList<>();
-                for (int i = start; i < Math.min(eval.size(), start + batchSize); i++) part.add(group(eval.get(i)));
+                for (int i = start; i < Math.min(rows.length, start + batchSize); i++) part.add(group(eval.get(rows[i])));
                 Forward f = forward(model, part);
                 sums.merge("loss", (double) Scalars.toFloat(f.loss) * part.size(), Double::sum);
                 sums.merge("accuracy", f.correct, Double::sum);
@@ -100,6 +126,7 @@ public final class RewardObjective implements Objective {
         out.put("eval/min_reward", min);
         out.put("eval/mean_reward", sums.get("mean_reward") / rewards);
         out.put("eval/max_reward", max);
+        out.put("eval/num_dropped_too_long", (double) evalRows.dropped());
         return out;
     }
 

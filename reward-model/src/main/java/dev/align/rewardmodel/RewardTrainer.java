@@ -6,17 +6,15 @@ import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.ResponseScorer;
-import dev.align.datasets.TokenizedExample;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
  * Reward modelling, as TRL's RewardTrainer: the policy backbone plus a scalar head ({@code
  * score.weight}, added fresh if the model has none) read at the last real token, trained on
  * preference pairs or ranked lists with the shared loop. After training, the mean and standard
- * deviation of the rewards of every training response are recorded in {@code config.json} for PPO.
+ * deviation of the rewards of every training response (of the rows kept: rows longer than
+ * max_length are dropped) are recorded in {@code config.json} for PPO.
  */
 public final class RewardTrainer {
     private final PolicyModel model;
@@ -36,16 +34,9 @@ public final class RewardTrainer {
         RewardObjective objective = new RewardObjective(train, eval, scorer, config);
         Trainer.Result result = new Trainer("rm", model, objective, config.training(), out, resolvedConfig, progress)
                 .train(resume);
-        statistics = statistics(train, objective, scorer);
+        statistics = RewardStatistics.of(scorer.scoreTokenized(objective.trainingResponses()));
         statistics.writeInto(out);
         return result;
-    }
-
-    /** Mean and standard deviation of the trained model's rewards over every training response. */
-    private static RewardStatistics statistics(Dataset train, RewardObjective objective, ResponseScorer scorer) {
-        List<TokenizedExample> rows = new ArrayList<>();
-        for (int i = 0; i < train.size(); i++) rows.addAll(objective.group(train.get(i)).responses());
-        return RewardStatistics.of(scorer.scoreTokenized(rows));
     }
 
     /** The statistics written after training (null before). */

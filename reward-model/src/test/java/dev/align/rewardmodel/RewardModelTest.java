@@ -170,4 +170,25 @@ class RewardModelTest extends EngineTest {
             }
         }
     }
+
+    /** As TRL's RewardTrainer: a row with a response longer than max_length (64) is dropped, not cut, and counted. */
+    @Test
+    void rowsLongerThanMaxLengthAreDroppedAndCounted() throws Exception {
+        List<String> rows = new ArrayList<>(rankedRows(12, 3));
+        rows.add(5, "{\"prompt\": \"rate 9:\", \"responses\": [\"great 9\", \"" + "awful ".repeat(12)
+                + "\"], \"ranking\": [0, 1]}"); // 6 + 72 bytes > 64
+        rows.add(9, "{\"prompt\": \"rate 9:\", \"responses\": [\"great 9\", \"fine 9\"], \"scores\": [1, 0]}");
+        Path data = write("ranked.jsonl", rows);
+        try (Dataset d = Dataset.open(data, Format.RANKED, false); TransformerPolicy m = TinyModels.llama(manager, 6)) {
+            RewardTrainer trainer = new RewardTrainer(m, new RewardConfig(config(5), RewardConfig.RankingLoss.PAIRWISE, 0));
+            Trainer.Result r = trainer.train(d, d, tmp.resolve("rm"), Map.of(), false, Progress.Factory.NONE);
+            assertEquals(5, r.steps());
+            Map<String, Object> last = r.log().get(r.log().size() - 1);
+            assertEquals(1.0, (double) last.get("num_dropped_too_long"), last.toString());
+            assertEquals(1.0, (double) last.get("eval/num_dropped_too_long"), last.toString());
+            assertTrue(Double.isFinite((double) last.get("loss")), last.toString());
+            assertEquals(12 * 3 + 2, trainer.statistics().count(), "statistics cover the 13 kept rows");
+            assertTrue(Files.readString(tmp.resolve("rm").resolve(Trainer.METRICS)).contains("\"num_dropped_too_long\":1.0"));
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package dev.align.core.tokenizer;
 
+import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align.core.BadInputException;
@@ -125,6 +127,46 @@ public final class Tokenizer implements AutoCloseable {
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
         return out;
+    }
+
+    /**
+     * Token ids with the characters each token came from: token t covers {@code text.substring(start[t],
+     * end[t])} (Java char indices). A token with no characters of its own, such as the BOS the
+     * post-processor adds, has {@code start[t] == end[t] == -1}. Spans of byte-level pieces of one
+     * character overlap (every piece covers the whole character).
+     */
+    public record Spans(int[] ids, int[] start, int[] end) {
+        public int length() {
+            return ids.length;
+        }
+    }
+
+    /** {@link #encode(String, boolean)} with each token's character span, as HF's {@code return_offsets_mapping}. */
+    public Spans encodeWithSpans(String text, boolean addSpecialTokens) {
+        Encoding encoding = hf.encode(text, addSpecialTokens, false);
+        long[] ids = encoding.getIds();
+        CharSpan[] spans = encoding.getCharTokenSpans();
+        int[] charAt = codePointToCharIndex(text); // the tokenizer counts Unicode code points, Java UTF-16 units
+        int n = ids.length;
+        int[] out = new int[n], start = new int[n], end = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (int) ids[i];
+            CharSpan span = spans[i];
+            start[i] = span == null ? -1 : charAt[span.getStart()];
+            end[i] = span == null ? -1 : charAt[span.getEnd()];
+        }
+        return new Spans(out, start, end);
+    }
+
+    /** index[k] = the Java char index of code point k, for k up to the number of code points. */
+    private static int[] codePointToCharIndex(String text) {
+        int[] index = new int[text.codePointCount(0, text.length()) + 1];
+        for (int k = 0, c = 0; c <= text.length(); k++) {
+            index[k] = c;
+            if (c == text.length()) break;
+            c += Character.charCount(text.codePointAt(c));
+        }
+        return index;
     }
 
     public String decode(int[] ids, boolean skipSpecialTokens) {

@@ -97,6 +97,24 @@ class TokenizerTest {
         }
     }
 
+    /** Spans are Java char ranges: the tokenizer counts code points, so an emoji (two chars) must not shift them. */
+    @Test
+    void spansAreJavaCharRangesAndBosHasNone() throws IOException {
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(resource("llama2-tokenizer_config.json"));
+        try (Tokenizer tok = Tokenizer.of(resource("llama2-tokenizer.json.gz"), config, List.of(), java.nio.file.Path.of("llama2"))) {
+            String text = "😀 Hello world";
+            Tokenizer.Spans s = tok.encodeWithSpans(text, true);
+            assertArrayEquals(tok.encode(text, true), s.ids());
+            assertEquals(1, s.ids()[0]);
+            assertEquals(-1, s.start()[0], "BOS has no characters");
+            assertEquals(-1, s.end()[0]);
+            int n = s.length();
+            assertEquals(" world", text.substring(s.start()[n - 1], s.end()[n - 1]));
+            assertEquals(" Hello", text.substring(s.start()[n - 2], s.end()[n - 2]));
+            assertEquals(text.length(), s.end()[n - 1]);
+        }
+    }
+
     @Test
     void brokenTokenizerJsonIsAOneLineError() {
         BadInputException e = assertThrows(BadInputException.class,
