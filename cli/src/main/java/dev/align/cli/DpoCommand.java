@@ -58,6 +58,8 @@ final class DpoCommand implements Callable<Integer>, ConfiguredCommand<DpoComman
                 TransformerPolicy reference = ref == null ? null : ModelDirectory.load(ref, manager)) {
             TrainOptions.checkTokenizerFits(model, options.model, model, options.model);
             if (reference != null) TrainOptions.checkTokenizerFits(model, options.model, reference, ref); // it reads the policy's tokens
+            TrainOptions.checkFirstRows(train, model, dpo.training().maxLength());
+            TrainOptions.checkFirstRows(eval, model, dpo.training().maxLength());
             if (dpo.precomputeRefLogProbs()) {
                 out.printf("precomputing reference log-probs for %d pairs...%n",
                         train.size() + (eval == null ? 0 : eval.size()));

@@ -47,6 +47,8 @@ final class RewardModelCommand implements Callable<Integer>, ConfiguredCommand<R
                                 options.skipBadLines);
                 TransformerPolicy model = ModelDirectory.load(options.model, manager)) {
             TrainOptions.checkTokenizerFits(model, options.model, model, options.model);
+            TrainOptions.checkFirstRows(train, model, rm.training().maxLength());
+            TrainOptions.checkFirstRows(eval, model, rm.training().maxLength());
             RewardTrainer trainer = new RewardTrainer(model, rm);
             Trainer.Result result = trainer.train(train, eval, options.out, options.resolved("rm", this, rm),
                     options.resume, Progress.Factory.CONSOLE);

@@ -46,6 +46,8 @@ abstract class SftCommand implements Callable<Integer>, ConfiguredCommand<SftCon
                 Dataset eval = options.evalData == null ? null : Dataset.open(options.evalData, format, options.skipBadLines);
                 TransformerPolicy model = ModelDirectory.load(options.model, manager)) {
             TrainOptions.checkTokenizerFits(model, options.model, model, options.model);
+            TrainOptions.checkFirstRows(train, model, sft.training().maxLength());
+            TrainOptions.checkFirstRows(eval, model, sft.training().maxLength());
             SftTrainer trainer = new SftTrainer(model, sft);
             Trainer.Result result = trainer.train(train, eval, options.out, options.resolved(name, this, sft), options.resume,
                     Progress.Factory.CONSOLE);

@@ -9,6 +9,8 @@ import dev.align.core.model.PolicyModel;
 import dev.align.core.tokenizer.Tokenizer;
 import dev.align.core.train.Trainer;
 import dev.align.datasets.Dataset;
+import dev.align.datasets.Example;
+import dev.align.datasets.ExampleEncoder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,6 +83,35 @@ final class TrainOptions {
         if (ids > rows) {
             throw BadInputException.in(tokenizerDir.resolve(Tokenizer.FILE), "token ids go up to " + (ids - 1) + " but "
                     + modelDir.resolve(ModelDirectory.CONFIG) + " has vocab_size " + rows);
+        }
+    }
+
+    /** Rows of each data file encoded before training (see {@link #checkFirstRows}). */
+    static final int FIRST_ROWS = 16;
+
+    /**
+     * Encodes the first rows of a data file with the model's tokenizer and chat template, as the
+     * trainers will, so a template that cannot serve the data (it raises, or does not render
+     * incrementally) fails now, naming the line, instead of at the step that first meets such a row.
+     * Every line's columns were already checked when the file was opened.
+     */
+    static void checkFirstRows(Dataset data, PolicyModel model, int maxLength) {
+        if (data == null) return;
+        ExampleEncoder encoder = new ExampleEncoder(model.tokenizer(), maxLength, false);
+        for (int i = 0; i < Math.min(FIRST_ROWS, data.size()); i++) {
+            Example e = data.get(i);
+            try {
+                if (e instanceof Example.Preference p) {
+                    encoder.promptCompletion(p.prompt(), p.chosen());
+                    encoder.promptCompletion(p.prompt(), p.rejected());
+                } else if (e instanceof Example.Ranked r) {
+                    for (Example.Turns response : r.responses()) encoder.promptCompletion(r.prompt(), response);
+                } else {
+                    encoder.encode(e);
+                }
+            } catch (BadInputException ex) {
+                throw BadInputException.at(data.file(), data.lineNumber(i), null, ex.getMessage());
+            }
         }
     }
 

@@ -295,6 +295,25 @@ class CliTest {
     }
 
     @Test
+    void aChatTemplateThatCannotServeTheDataFailsBeforeTrainingNamingTheLine(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path config = model.resolve("tokenizer_config.json");
+        com.fasterxml.jackson.databind.node.ObjectNode json = Json.readObject(config);
+        json.put("chat_template", "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+                + "{% endif %}{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}");
+        Files.writeString(config, Json.pretty(json));
+        Path data = tmp.resolve("chat.jsonl");
+        Files.writeString(data, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"yo\"}]}\n"
+                + "{\"messages\": [{\"role\": \"system\", \"content\": \"be brief\"}, {\"role\": \"user\", \"content\": \"hi\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"yo\"}]}\n");
+        Path out = tmp.resolve("run");
+        Result r = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals("error: " + data + ":2: chat template: System role not supported\n", r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void cudaWithoutACudaLibtorchIsOneLineAndExitCode2(@TempDir Path tmp) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.align.core.OfflineDjl.engine().getGpuCount() == 0);
         Path out = tmp.resolve("m");
