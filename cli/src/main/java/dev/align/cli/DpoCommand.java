@@ -1,88 +1,71 @@
 package dev.align.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.align.core.OfflineDjl;
+import dev.align.core.config.ConfigKey;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
-import dev.align.core.train.TrainingConfig;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.Format;
 import dev.align.dpo.DpoConfig;
 import dev.align.dpo.DpoTrainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code align dpo}: direct preference optimisation and its variants. */
 @Command(name = "dpo", mixinStandardHelpOptions = true,
         description = "Direct preference optimisation (sigmoid, ipo, hinge, robust) on preferences.jsonl.")
-final class DpoCommand implements Callable<Integer> {
+final class DpoCommand implements Callable<Integer>, ConfiguredCommand<DpoCommand.Settings> {
     @Spec CommandSpec spec;
     @Mixin TrainOptions options;
 
-    @Option(names = "--beta", description = "β (default 0.1)") Double beta;
-    @Option(names = "--loss-type", description = "sigmoid (default), ipo, hinge or robust") String lossType;
-    @Option(names = "--label-smoothing", description = "assumed share of flipped labels, cDPO/robust (default 0)")
-    Double labelSmoothing;
-    @Option(names = "--rpo-alpha", description = "weight of the NLL term on chosen responses (default 0: off)")
-    Double rpoAlpha;
-    @Option(names = "--ref-model", description = "Reference model directory (default: a frozen copy of --model).")
-    Path refModel;
-    @Option(names = "--precompute-ref-logprobs", description = "Score the reference once before training, then free it.")
-    Boolean precompute;
-    @Option(names = "--max-prompt-length", description = "keep the last N prompt tokens (default: prompts are not cut)")
-    Integer maxPromptLength;
+    /** DPO's settings plus the reference model, which the trainer takes as a model, not a setting. */
+    record Settings(DpoConfig dpo,
+            @ConfigKey(help = "reference model directory (default: a frozen copy of --model)") Path refModel) {}
+
+    @Override
+    public Class<Settings> configType() {
+        return Settings.class;
+    }
+
+    @Override
+    public Settings defaults() {
+        return new Settings(DpoConfig.DEFAULTS, null);
+    }
 
     @Override
     public Integer call() {
-        Map<String, Object> extras = new LinkedHashMap<>();
-        extras.put("beta", DpoConfig.DEFAULT_BETA);
-        extras.put("loss_type", "sigmoid");
-        extras.put("label_smoothing", 0.0);
-        extras.put("rpo_alpha", 0.0);
-        extras.put("precompute_ref_log_probs", false);
-        extras.put("ref_model", null);
-        extras.put("max_prompt_length", null);
-        TrainingConfig defaults = TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 1e-6), "TRL's DPOConfig");
-        TrainingConfig config = options.resolve(defaults, extras);
-        if (beta != null) extras.put("beta", beta);
-        if (lossType != null) extras.put("loss_type", lossType);
-        if (labelSmoothing != null) extras.put("label_smoothing", labelSmoothing);
-        if (rpoAlpha != null) extras.put("rpo_alpha", rpoAlpha);
-        if (precompute != null) extras.put("precompute_ref_log_probs", precompute);
-        if (refModel != null) extras.put("ref_model", refModel.toString());
-        if (maxPromptLength != null) extras.put("max_prompt_length", maxPromptLength);
-        Object maxPrompt = extras.get("max_prompt_length");
-        DpoConfig dpo = new DpoConfig(config, TrainOptions.number(extras, "beta", options.config),
-                DpoConfig.LossType.parse(String.valueOf(extras.get("loss_type"))),
-                TrainOptions.number(extras, "label_smoothing", options.config),
-                TrainOptions.number(extras, "rpo_alpha", options.config),
-                Boolean.parseBoolean(String.valueOf(extras.get("precompute_ref_log_probs"))),
-                maxPrompt == null ? null : (int) TrainOptions.number(extras, "max_prompt_length", options.config));
-        Trainer.checkOutput(options.out, options.overwrite, options.resume);
+        Settings settings = options.resolve(this, spec);
+        Path ref = settings.refModel();
+        Map<String, Path> refInput = new HashMap<>();
+        refInput.put("--ref-model", ref);
+        options.checkPaths(refInput);
+        DpoConfig dpo = settings.dpo();
         PrintWriter out = spec.commandLine().getOut();
-        Object ref = extras.get("ref_model");
-        try (Dataset train = Dataset.open(options.data, Format.PREFERENCE, options.skipBadLines);
+        try (NDManager manager = options.device.newManager(); // --device cuda without CUDA fails here, before the data
+                Dataset train = Dataset.open(options.data, Format.PREFERENCE, options.skipBadLines);
                 Dataset eval = options.evalData == null ? null
                         : Dataset.open(options.evalData, Format.PREFERENCE, options.skipBadLines);
-                NDManager manager = OfflineDjl.newManager();
                 TransformerPolicy model = ModelDirectory.load(options.model, manager);
-                TransformerPolicy reference = ref == null ? null : ModelDirectory.load(Path.of(ref.toString()), manager)) {
+                TransformerPolicy reference = ref == null ? null : ModelDirectory.load(ref, manager)) {
+            TrainOptions.checkTokenizerFits(model, options.model, model, options.model);
+            if (reference != null) TrainOptions.checkTokenizerFits(model, options.model, reference, ref); // it reads the policy's tokens
+            TrainOptions.checkFirstRows(train, model, dpo.training().maxLength());
+            TrainOptions.checkFirstRows(eval, model, dpo.training().maxLength());
             if (dpo.precomputeRefLogProbs()) {
                 out.printf("precomputing reference log-probs for %d pairs...%n",
                         train.size() + (eval == null ? 0 : eval.size()));
             }
             Trainer.Result result = new DpoTrainer(model, reference, dpo).train(train, eval, options.out,
-                    options.resolved("dpo", config, extras), options.resume, Progress.Factory.CONSOLE);
+                    options.resolved("dpo", this, settings), options.resume, Progress.Factory.CONSOLE);
             out.printf("dpo: %d steps, final loss %.4f; model and metrics.jsonl in %s%n", result.steps(), result.finalLoss(),
                     options.out);
             Map<String, Object> last = result.log().isEmpty() ? Map.of() : result.log().get(result.log().size() - 1);

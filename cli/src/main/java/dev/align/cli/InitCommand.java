@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,10 +48,12 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--out", required = true) Path out;
     @Option(names = "--overwrite", description = "Replace a non-empty output directory.") boolean overwrite;
+    @Mixin DeviceOption device;
 
     @Override
     public Integer call() throws IOException {
         refuseNonEmpty(out, overwrite);
+        ai.djl.Device onDevice = device.device(); // before any work: --device cuda without CUDA is one line
         Tokenizer tok = loadTokenizer(tokenizer);
         int vocab = tok.vocabSize();
         int kv = kvHeads == null ? heads : kvHeads;
@@ -70,7 +73,7 @@ final class InitCommand implements Callable<Integer> {
             case "bf16", "bfloat16" -> Safetensors.DType.BF16;
             default -> throw new BadInputException("--dtype: expected f32 or bf16, got '" + dtype + "'");
         };
-        try (NDManager manager = OfflineDjl.newManager();
+        try (NDManager manager = OfflineDjl.newManager(onDevice);
                 TransformerPolicy model = TransformerPolicy.initialize(manager, config, tok, seed)) {
             model.save(out, new ModelDirectory.SaveOptions(d));
             long params = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();

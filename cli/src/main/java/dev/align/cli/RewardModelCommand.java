@@ -1,59 +1,56 @@
 package dev.align.cli;
 
 import ai.djl.ndarray.NDManager;
-import dev.align.core.OfflineDjl;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
-import dev.align.core.train.TrainingConfig;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.Format;
 import dev.align.rewardmodel.RewardConfig;
 import dev.align.rewardmodel.RewardTrainer;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code align rm}: a reward model from preference pairs or ranked lists. */
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = "Train a reward model (scalar head on the policy backbone) on preferences.jsonl or rankings.jsonl.")
-final class RewardModelCommand implements Callable<Integer> {
+final class RewardModelCommand implements Callable<Integer>, ConfiguredCommand<RewardConfig> {
     @Spec CommandSpec spec;
     @Mixin TrainOptions options;
 
-    @Option(names = "--ranking-loss", description = "pairwise (Bradley–Terry on all C(K,2) pairs) or listwise "
-            + "(Plackett–Luce) for ranked lists (default pairwise)") String rankingLoss;
-    @Option(names = "--center-rewards-coefficient", description = "reward-centering weight, coef·mean((r_c + r_r)²) "
-            + "(default 0: off)") Double centerRewardsCoefficient;
+    @Override
+    public Class<RewardConfig> configType() {
+        return RewardConfig.class;
+    }
+
+    @Override
+    public RewardConfig defaults() {
+        return RewardConfig.DEFAULTS;
+    }
 
     @Override
     public Integer call() {
-        Map<String, Object> extras = new LinkedHashMap<>();
-        extras.put("ranking_loss", "pairwise");
-        extras.put("center_rewards_coefficient", 0.0);
-        TrainingConfig config = options.resolve(TrainingConfig.DEFAULTS, extras);
-        if (rankingLoss != null) extras.put("ranking_loss", rankingLoss);
-        if (centerRewardsCoefficient != null) extras.put("center_rewards_coefficient", centerRewardsCoefficient);
-        RewardConfig rm = new RewardConfig(config, RewardConfig.RankingLoss.parse(String.valueOf(extras.get("ranking_loss"))),
-                TrainOptions.number(extras, "center_rewards_coefficient", options.config));
-        Trainer.checkOutput(options.out, options.overwrite, options.resume);
+        RewardConfig rm = options.resolve(this, spec);
+        options.checkPaths(Map.of());
         PrintWriter out = spec.commandLine().getOut();
         Format format = Format.of(options.data, Format.PREFERENCE, Format.RANKED);
-        try (Dataset train = Dataset.open(options.data, format, options.skipBadLines);
+        try (NDManager manager = options.device.newManager(); // --device cuda without CUDA fails here, before the data
+                Dataset train = Dataset.open(options.data, format, options.skipBadLines);
                 Dataset eval = options.evalData == null ? null
                         : Dataset.open(options.evalData, Format.of(options.evalData, Format.PREFERENCE, Format.RANKED),
                                 options.skipBadLines);
-                NDManager manager = OfflineDjl.newManager();
                 TransformerPolicy model = ModelDirectory.load(options.model, manager)) {
+            TrainOptions.checkTokenizerFits(model, options.model, model, options.model);
+            TrainOptions.checkFirstRows(train, model, rm.training().maxLength());
+            TrainOptions.checkFirstRows(eval, model, rm.training().maxLength());
             RewardTrainer trainer = new RewardTrainer(model, rm);
-            Trainer.Result result = trainer.train(train, eval, options.out, options.resolved("rm", config, extras),
+            Trainer.Result result = trainer.train(train, eval, options.out, options.resolved("rm", this, rm),
                     options.resume, Progress.Factory.CONSOLE);
             out.printf("rm: %d steps, final loss %.4f; reward model and metrics.jsonl in %s%n", result.steps(),
                     result.finalLoss(), options.out);

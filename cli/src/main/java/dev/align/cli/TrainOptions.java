@@ -1,113 +1,122 @@
 package dev.align.cli;
 
 import dev.align.core.BadInputException;
-import dev.align.core.train.TrainingConfig;
+import dev.align.core.config.ConfigBinder;
+import dev.align.core.config.ConfigFile;
+import dev.align.core.config.RunDirectory;
+import dev.align.core.model.ModelDirectory;
+import dev.align.core.model.PolicyModel;
+import dev.align.core.tokenizer.Tokenizer;
+import dev.align.core.train.Trainer;
+import dev.align.datasets.Dataset;
+import dev.align.datasets.Example;
+import dev.align.datasets.ExampleEncoder;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
- * Options every training command shares. {@code --config file.yaml} holds any hyperparameter under
- * Hugging Face's names; flags given on the command line override it.
+ * What every training command shares besides its config record: the paths, {@code --config}, resume
+ * and overwrite, {@code --device}, and the checks that run before any work. Settings resolve as
+ * defaults, then the YAML file, then flags ({@link ConfiguredCommand}).
  */
 final class TrainOptions {
     @Option(names = "--model", required = true, description = "Starting model directory (HF layout).") Path model;
     @Option(names = "--data", required = true, description = "Training data (JSONL, or .txt for pretraining).") Path data;
     @Option(names = "--eval-data", description = "Held-out data in the same format, evaluated every --eval-steps.") Path evalData;
     @Option(names = "--out", required = true, description = "Run directory: checkpoints, metrics.jsonl, config.yaml, final model.") Path out;
-    @Option(names = "--config", description = "YAML file of hyperparameters (HF TrainingArguments names).") Path config;
+    @Option(names = "--config", description = "YAML file of settings (HF/TRL names, e.g. learning_rate); flags override it.") Path config;
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.") boolean resume;
     @Option(names = "--overwrite", description = "Replace a finished or unfinished run in --out.") boolean overwrite;
     @Option(names = "--skip-bad-lines", description = "Skip and count malformed data lines instead of stopping.") boolean skipBadLines;
-    @Option(names = "--packing", description = "Concatenate examples into max-length rows.") Boolean packing;
+    @Mixin DeviceOption device;
 
-    @Option(names = "--learning-rate", description = "learning_rate (default 5e-5)") Double learningRate;
-    @Option(names = "--epochs", description = "num_train_epochs (default 3; --max-steps wins)") Integer epochs;
-    @Option(names = "--max-steps", description = "max_steps: optimizer steps in all") Integer maxSteps;
-    @Option(names = "--batch-size", description = "per_device_train_batch_size (default 8)") Integer batchSize;
-    @Option(names = "--grad-accum", description = "gradient_accumulation_steps (default 1)") Integer gradAccum;
-    @Option(names = "--warmup-ratio", description = "warmup_ratio (default 0)") Double warmupRatio;
-    @Option(names = "--warmup-steps", description = "warmup_steps, overrides the ratio (default 0)") Integer warmupSteps;
-    @Option(names = "--lr-scheduler", description = "lr_scheduler_type: cosine (default), linear or constant") String scheduler;
-    @Option(names = "--max-grad-norm", description = "max_grad_norm for global-norm clipping (default 1.0)") Double maxGradNorm;
-    @Option(names = "--weight-decay", description = "weight_decay, AdamW (default 0)") Double weightDecay;
-    @Option(names = "--logging-steps", description = "logging_steps: a metrics.jsonl line every N steps (default 10)") Integer loggingSteps;
-    @Option(names = "--eval-steps", description = "eval_steps: evaluate --eval-data every N steps (default 0 = never)") Integer evalSteps;
-    @Option(names = "--save-steps", description = "save_steps: a checkpoint every N steps (default 500; 0 = none)") Integer saveSteps;
-    @Option(names = "--save-total-limit", description = "save_total_limit: checkpoints kept (default 2)") Integer saveTotalLimit;
-    @Option(names = "--seed", description = "seed for the data order (default 42)") Long seed;
-    @Option(names = "--full-determinism", description = "full_determinism: one PyTorch thread, bit-identical reruns and resumes")
-    Boolean fullDeterminism;
-    @Option(names = "--max-length", description = "max_length in tokens; longer examples are cut and counted (default 1024)") Integer maxLength;
-
-    /** The shared config: defaults, then the YAML file, then flags; plus command-specific keys in {@code extras}. */
-    TrainingConfig resolve(TrainingConfig defaults, Map<String, Object> extras) {
-        Map<String, Object> fromFile = config == null ? Map.of() : TrainingConfig.readYaml(config);
-        Map<String, Object> shared = new LinkedHashMap<>();
-        Set<String> known = defaults.asMap().keySet();
-        for (Map.Entry<String, Object> e : fromFile.entrySet()) {
-            if (extras.containsKey(e.getKey())) {
-                extras.put(e.getKey(), e.getValue());
-            } else if (known.contains(e.getKey())) {
-                shared.put(e.getKey(), e.getValue());
-            } else {
-                throw new BadInputException(config + ": unknown key '" + e.getKey() + "'");
-            }
-        }
-        if (packing != null) extras.put("packing", packing);
-        TrainingConfig c = defaults.with(shared, String.valueOf(config));
-        Map<String, Object> flags = new LinkedHashMap<>();
-        put(flags, "learning_rate", learningRate);
-        put(flags, "num_train_epochs", epochs);
-        put(flags, "max_steps", maxSteps);
-        put(flags, "per_device_train_batch_size", batchSize);
-        put(flags, "gradient_accumulation_steps", gradAccum);
-        put(flags, "warmup_ratio", warmupRatio);
-        put(flags, "warmup_steps", warmupSteps);
-        put(flags, "lr_scheduler_type", scheduler);
-        put(flags, "max_grad_norm", maxGradNorm);
-        put(flags, "weight_decay", weightDecay);
-        put(flags, "logging_steps", loggingSteps);
-        put(flags, "eval_steps", evalSteps);
-        put(flags, "save_steps", saveSteps);
-        put(flags, "save_total_limit", saveTotalLimit);
-        put(flags, "seed", seed);
-        put(flags, "max_length", maxLength);
-        put(flags, "full_determinism", fullDeterminism);
-        return c.with(flags, "command line");
+    /** The command's settings: its defaults, then the --config file, then flags. Reads no data, writes nothing. */
+    <T extends Record> T resolve(ConfiguredCommand<T> command, CommandSpec spec) {
+        List<ConfigBinder.Source> layers = new ArrayList<>();
+        if (config != null) layers.add(new ConfigBinder.Source(config.toString(), ConfigFile.read(config)));
+        layers.add(new ConfigBinder.Source("command line", ConfiguredCommand.flags(spec)));
+        return ConfigBinder.of(command.configType()).bind(command.defaults(), layers);
     }
 
-    private static void put(Map<String, Object> m, String key, Object value) {
-        if (value != null) m.put(key, value);
+    /**
+     * Refuses an output directory that overlaps an input or holds a run it would clobber (before any
+     * data is read or file written).
+     *
+     * @param otherInputs further inputs by flag (e.g. {@code --ref-model}); null paths are skipped
+     */
+    void checkPaths(Map<String, Path> otherInputs) {
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--model", model);
+        inputs.put("--data", data);
+        inputs.put("--eval-data", evalData);
+        inputs.putAll(otherInputs);
+        RunDirectory.checkApart(out, inputs);
+        Trainer.checkOutput(out, overwrite, resume);
     }
 
-    /** config.yaml's content: every resolved value, plus what the run was given. */
-    Map<String, Object> resolved(String command, TrainingConfig c, Map<String, Object> extras) {
+    /** config.yaml's content: what the run was given, then every resolved setting. */
+    <T extends Record> Map<String, Object> resolved(String command, ConfiguredCommand<T> c, T settings) {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("command", command);
         all.put("model", model.toString());
         all.put("data", data.toString());
         all.put("eval_data", evalData == null ? null : evalData.toString());
-        all.putAll(extras);
-        all.putAll(c.asMap());
+        all.put("device", device.name);
+        all.putAll(ConfigBinder.of(c.configType()).toMap(settings));
         return all;
     }
 
-    /** A numeric command-specific option, from the YAML file or a flag. */
-    static double number(Map<String, Object> extras, String key, Path source) {
-        Object v = extras.get(key);
-        if (v instanceof Number n) return n.doubleValue();
-        try {
-            return Double.parseDouble(String.valueOf(v));
-        } catch (NumberFormatException e) {
-            throw new BadInputException(source + ": key '" + key + "': expected a number, got '" + v + "'");
+    /**
+     * Refuses a model whose tokenizer produces ids its embedding lacks (they would fail mid-run, or
+     * read another row of a padded table).
+     */
+    static void checkTokenizerFits(PolicyModel tokenizerOwner, Path tokenizerDir, PolicyModel model, Path modelDir) {
+        int ids = tokenizerOwner.tokenizer().vocabSize();
+        int rows = model.config().vocabSize();
+        if (ids > rows) {
+            throw BadInputException.in(tokenizerDir.resolve(Tokenizer.FILE), "token ids go up to " + (ids - 1) + " but "
+                    + modelDir.resolve(ModelDirectory.CONFIG) + " has vocab_size " + rows);
+        }
+    }
+
+    /** Rows of each data file encoded before training (see {@link #checkFirstRows}). */
+    static final int FIRST_ROWS = 16;
+
+    /**
+     * Encodes the first rows of a data file with the model's tokenizer and chat template, as the
+     * trainers will, so a template that cannot serve the data (it raises, or does not render
+     * incrementally) fails now, naming the line, instead of at the step that first meets such a row.
+     * Every line's columns were already checked when the file was opened.
+     */
+    static void checkFirstRows(Dataset data, PolicyModel model, int maxLength) {
+        if (data == null) return;
+        ExampleEncoder encoder = new ExampleEncoder(model.tokenizer(), maxLength, false);
+        for (int i = 0; i < Math.min(FIRST_ROWS, data.size()); i++) {
+            Example e = data.get(i);
+            try {
+                if (e instanceof Example.Preference p) {
+                    encoder.promptCompletion(p.prompt(), p.chosen());
+                    encoder.promptCompletion(p.prompt(), p.rejected());
+                } else if (e instanceof Example.Ranked r) {
+                    for (Example.Turns response : r.responses()) encoder.promptCompletion(r.prompt(), response);
+                } else {
+                    encoder.encode(e);
+                }
+            } catch (BadInputException ex) {
+                throw BadInputException.at(data.file(), data.lineNumber(i), null, ex.getMessage());
+            }
         }
     }
 
     /** Reports lines left out with --skip-bad-lines. */
-    void reportSkipped(java.io.PrintWriter out, dev.align.datasets.Dataset train) {
+    void reportSkipped(PrintWriter out, Dataset train) {
         if (!train.skippedLines().isEmpty()) {
             out.printf("skipped %d bad lines of %s (first: %s)%n", train.skippedLines().size(), data,
                     train.skippedLines().get(0));

@@ -11,6 +11,12 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,13 +108,15 @@ class CliTest {
         Result bad = align("sft", "--model", model, "--data", data.toString(), "--out", out, "--max-steps", "2");
         assertEquals(2, bad.code());
         assertEquals("error: " + data + ":2: field 'completion': missing\n", bad.err());
+        assertFalse(Files.exists(Path.of(out)), "a bad data line stops the run before anything is written");
 
         Path config = tmp.resolve("c.yaml");
         Files.writeString(config, "learning_rate: 0.01\nbatch: 3\n");
         Result unknown = align("sft", "--model", model, "--data", data.toString(), "--out", out, "--config", config.toString(),
                 "--skip-bad-lines");
         assertEquals(2, unknown.code());
-        assertEquals("error: " + config + ": unknown key 'batch'\n", unknown.err());
+        assertEquals("error: " + config + ": key 'batch': unknown (did you mean 'per_device_train_batch_size'?)\n",
+                unknown.err());
 
         Files.writeString(config, "learning_rate: 0.01\nmax_steps: 3\nper_device_train_batch_size: 1\nlogging_steps: 1\n");
         Result ok = align("sft", "--model", model, "--data", data.toString(), "--out", out, "--config", config.toString(),
@@ -179,5 +187,175 @@ class CliTest {
                 tmp.resolve("r3").toString());
         assertEquals(2, wrongKind.code());
         assertTrue(wrongKind.err().contains("nothing.jsonl: file not found"), wrongKind.err());
+    }
+
+    /** Every file under a directory with a digest of its bytes. */
+    static Map<String, String> contents(Path dir) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted().toList()) {
+                out.put(dir.relativize(p).toString(), Files.isDirectory(p) ? "dir"
+                        : HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+            }
+        }
+        return out;
+    }
+
+    static Path tinyModel(Path tmp) {
+        Path model = tmp.resolve("m");
+        Result init = align("init", "--layers", "1", "--hidden", "32", "--heads", "2", "--out", model.toString());
+        assertEquals(0, init.code(), init.err());
+        return model;
+    }
+
+    static Path sftData(Path tmp) throws Exception {
+        Path data = tmp.resolve("sft.jsonl");
+        Files.writeString(data, "{\"prompt\": \"1+1=\", \"completion\": \"2\"}\n{\"prompt\": \"2+2=\", \"completion\": \"4\"}\n");
+        return data;
+    }
+
+    @Test
+    void anOutputThatOverlapsAnInputIsRefusedAtOnceAndTheInputStaysByteIdentical(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path data = sftData(tmp);
+        Map<String, String> before = contents(model);
+        Result same = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", model.toString(),
+                "--max-steps", "2");
+        assertEquals(2, same.code(), same.err());
+        assertEquals("error: " + model + ": --out is the --model input; choose another output directory\n", same.err());
+        assertEquals(before, contents(model), "the input model is untouched");
+
+        Path inside = model.resolve("run");
+        Result nested = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", inside.toString(),
+                "--max-steps", "2");
+        assertEquals(2, nested.code());
+        assertTrue(nested.err().startsWith("error: " + inside + ": --out is inside the --model input"), nested.err());
+        assertEquals(before, contents(model));
+
+        // a symbolic link to the model is the model
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), model);
+        assertEquals(2, align("dpo", "--model", model.toString(), "--data", data.toString(), "--out", link.toString()).code());
+        assertEquals(before, contents(model));
+
+        // a run directory that holds the reference model or the data would overwrite them
+        Path run = tmp.resolve("run");
+        Files.createDirectories(run);
+        Path heldData = Files.copy(data, run.resolve("sft.jsonl"));
+        Result holds = align("sft", "--model", model.toString(), "--data", heldData.toString(), "--out", run.toString());
+        assertEquals(2, holds.code());
+        assertEquals("error: " + run + ": --out holds the --data input " + heldData
+                + ", which the run could overwrite; choose another output directory\n", holds.err());
+        Result ref = align("dpo", "--model", model.toString(), "--data", data.toString(), "--ref-model", model.toString(),
+                "--out", model.resolve("dpo").toString());
+        assertEquals(2, ref.code());
+        assertEquals(before, contents(model));
+    }
+
+    @Test
+    void settingsErrorsStopTheRunBeforeAnyFileIsWritten(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path data = sftData(tmp);
+        Path out = tmp.resolve("run");
+        Path yaml = tmp.resolve("sft.yaml");
+        Files.writeString(yaml, "learning_rte: 0.01\n");
+        Result typo = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--config", yaml.toString());
+        assertEquals(2, typo.code());
+        assertEquals("error: " + yaml + ": key 'learning_rte': unknown (did you mean 'learning_rate'?)\n", typo.err());
+        assertFalse(Files.exists(out));
+
+        Files.writeString(yaml, "max_steps: ten\n");
+        Result type = align("rm", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--config", yaml.toString());
+        assertEquals("error: " + yaml + ": key 'max_steps': expected an integer, got 'ten'\n", type.err());
+        Result flag = align("dpo", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--loss-type", "sigmod");
+        assertEquals(2, flag.code());
+        assertEquals("error: command line: key 'loss_type': expected one of sigmoid, ipo, hinge, robust, got 'sigmod'\n",
+                flag.err());
+        Files.writeString(yaml, "beta: -1\n");
+        Result value = align("dpo", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--config", yaml.toString(), "--max-steps", "3");
+        assertEquals("error: " + yaml + ": key 'beta': must be > 0, got -1.0\n", value.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aTokenizerWithIdsBeyondTheModelsVocabularyIsRefusedBeforeTraining(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path tokenizer = model.resolve("tokenizer.json");
+        com.fasterxml.jackson.databind.node.ObjectNode json = Json.readObject(tokenizer);
+        json.withArray("added_tokens").addObject().put("id", 300).put("content", "<|extra|>").put("single_word", false)
+                .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
+        Files.writeString(tokenizer, Json.pretty(json));
+        Path out = tmp.resolve("run");
+        Result r = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals("error: " + tokenizer + ": token ids go up to 300 but " + model.resolve("config.json")
+                + " has vocab_size 260\n", r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aChatTemplateThatCannotServeTheDataFailsBeforeTrainingNamingTheLine(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path config = model.resolve("tokenizer_config.json");
+        com.fasterxml.jackson.databind.node.ObjectNode json = Json.readObject(config);
+        json.put("chat_template", "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+                + "{% endif %}{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}");
+        Files.writeString(config, Json.pretty(json));
+        Path data = tmp.resolve("chat.jsonl");
+        Files.writeString(data, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"yo\"}]}\n"
+                + "{\"messages\": [{\"role\": \"system\", \"content\": \"be brief\"}, {\"role\": \"user\", \"content\": \"hi\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"yo\"}]}\n");
+        Path out = tmp.resolve("run");
+        Result r = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals("error: " + data + ":2: chat template: System role not supported\n", r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void cudaWithoutACudaLibtorchIsOneLineAndExitCode2(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.align.core.OfflineDjl.engine().getGpuCount() == 0);
+        Path out = tmp.resolve("m");
+        Result init = align("init", "--device", "cuda", "--out", out.toString());
+        assertEquals(2, init.code());
+        assertTrue(init.err().startsWith("error: device cuda: PyTorch sees no CUDA GPU"), init.err());
+        assertEquals(1, init.err().lines().count());
+        assertFalse(Files.exists(out));
+        assertEquals(0, align("init", "--device", "cpu", "--layers", "1", "--hidden", "32", "--heads", "2", "--out",
+                out.toString()).code());
+        Path run = tmp.resolve("run");
+        Result sft = align("sft", "--model", out.toString(), "--data", sftData(tmp).toString(), "--out", run.toString(),
+                "--device", "cuda");
+        assertEquals(2, sft.code());
+        assertFalse(Files.exists(run));
+    }
+
+    @Test
+    void everySettingIsAFlagAndConfigYamlHoldsEveryResolvedSetting(@TempDir Path tmp) throws Exception {
+        Result raw = align("dpo", "--help");
+        Result help = new Result(raw.code(), raw.out().replaceAll("\\s+", " "), raw.err()); // picocli wraps lines
+        for (String flag : List.of("--learning-rate", "--per-device-train-batch-size", "--batch-size", "--beta", "--loss-type",
+                "--rpo-alpha", "--ref-model", "--precompute-ref-logprobs", "--device", "--config")) {
+            assertTrue(help.out().contains(flag), flag + " in\n" + help.out());
+        }
+        assertTrue(help.out().contains("beta: β, strength of the implicit KL constraint (default: 0.1)"), help.out());
+        assertTrue(help.out().contains("(default: 1.0E-6)"), "DPO's learning rate default: " + help.out());
+
+        Path model = tinyModel(tmp);
+        Path out = tmp.resolve("run");
+        Result r = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--max-steps", "1", "--batch-size", "2", "--packing", "--loss-on-prompt=false");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> yaml = dev.align.core.config.ConfigFile.read(out.resolve("config.yaml"));
+        List<String> expected = new java.util.ArrayList<>(List.of("command", "model", "data", "eval_data", "device"));
+        dev.align.core.config.ConfigBinder.of(dev.align.sft.SftConfig.class).settings().forEach(s -> expected.add(s.key()));
+        assertEquals(expected, List.copyOf(yaml.keySet()));
+        assertEquals(2, yaml.get("per_device_train_batch_size"));
+        assertEquals(true, yaml.get("packing"));
+        assertEquals(1, yaml.get("max_steps"));
+        assertEquals("cpu", yaml.get("device"));
     }
 }

@@ -10,14 +10,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's pipeline through the CLI, on a smaller budget than the README's: the synthetic world,
  * pretraining, SFT, held-out accuracy, a reward model that learns the raters' taste for agreement,
- * and DPO.
+ * and DPO. Tagged {@code e2e} (minutes): {@code mvn -B verify -DexcludedGroups=e2e} leaves it out.
  */
+@Tag("e2e")
 class WorldPipelineTest {
 
     static CliTest.Result ok(String... args) {

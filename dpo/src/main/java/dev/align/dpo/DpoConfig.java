@@ -1,10 +1,13 @@
 package dev.align.dpo;
 
+import dev.align.core.config.ConfigKey;
+import dev.align.core.config.InvalidSettingException;
 import dev.align.core.train.TrainingConfig;
-import java.util.Locale;
+import java.util.Map;
 
 /**
- * DPO options on top of the shared loop, with TRL's DPOConfig names and defaults.
+ * DPO options on top of the shared loop, with TRL's DPOConfig names and defaults; bound from YAML or
+ * flags by {@link dev.align.core.config.ConfigBinder} (the training keys sit beside these).
  *
  * @param beta β, the strength of the implicit KL constraint (TRL default 0.1)
  * @param lossType sigmoid (DPO), ipo, hinge or robust
@@ -15,18 +18,27 @@ import java.util.Locale;
  *     max_prompt_length}, left truncation); null, TRL's current default, cuts no prompt. A pair whose
  *     prompt still fills {@code max_length} is dropped, as TRL drops it, and counted
  */
-public record DpoConfig(TrainingConfig training, double beta, LossType lossType, double labelSmoothing, double rpoAlpha,
-        boolean precomputeRefLogProbs, Integer maxPromptLength) {
+public record DpoConfig(
+        TrainingConfig training,
+        @ConfigKey(help = "β, strength of the implicit KL constraint") double beta,
+        @ConfigKey(help = "sigmoid, ipo, hinge or robust") LossType lossType,
+        @ConfigKey(help = "assumed share of flipped labels, cDPO/robust") double labelSmoothing,
+        @ConfigKey(help = "weight of the NLL term on chosen responses (0: off)") double rpoAlpha,
+        @ConfigKey(help = "score the reference once before training, then free it") boolean precomputeRefLogProbs,
+        @ConfigKey(help = "keep the last N prompt tokens (default: prompts are not cut)") Integer maxPromptLength) {
 
-    public static final double DEFAULT_BETA = 0.1;
+    /** TRL's DPOConfig defaults, including its learning rate of 1e-6. */
+    public static final DpoConfig DEFAULTS = new DpoConfig(TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 1e-6),
+            "TRL's DPOConfig"), 0.1, LossType.SIGMOID, 0, 0, false);
 
     public DpoConfig {
-        if (!(beta > 0)) throw new IllegalArgumentException("beta must be positive, got " + beta);
-        if (labelSmoothing < 0 || labelSmoothing >= 0.5) {
-            throw new IllegalArgumentException("label_smoothing must be in [0, 0.5), got " + labelSmoothing);
+        if (!(beta > 0)) throw new InvalidSettingException("beta", "must be > 0, got " + beta);
+        if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
+            throw new InvalidSettingException("label_smoothing", "must be in [0, 0.5), got " + labelSmoothing);
         }
+        if (!(rpoAlpha >= 0)) throw new InvalidSettingException("rpo_alpha", "must be >= 0, got " + rpoAlpha);
         if (maxPromptLength != null && maxPromptLength < 1) {
-            throw new IllegalArgumentException("max_prompt_length must be >= 1, got " + maxPromptLength);
+            throw new InvalidSettingException("max_prompt_length", "must be >= 1, got " + maxPromptLength);
         }
     }
 
@@ -36,23 +48,11 @@ public record DpoConfig(TrainingConfig training, double beta, LossType lossType,
         this(training, beta, lossType, labelSmoothing, rpoAlpha, precomputeRefLogProbs, null);
     }
 
-    /** TRL's {@code loss_type} values implemented here. */
+    /** TRL's {@code loss_type} values implemented here (bound by lower-case name). */
     public enum LossType {
         SIGMOID,
         IPO,
         HINGE,
-        ROBUST;
-
-        public static LossType parse(String name) {
-            try {
-                return valueOf(name.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("loss_type '" + name + "': expected sigmoid, ipo, hinge or robust");
-            }
-        }
-
-        public String trlName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
+        ROBUST
     }
 }
