@@ -2,17 +2,19 @@ package dev.align.core.model;
 
 import ai.djl.ndarray.NDArray;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A decoder-only transformer over tensors named as in Hugging Face checkpoints. Implementations are
+ * A decoder-only transformer over tensors named as in Hugging Face checkpoints, except that tensors
+ * reading the same input are stacked into one parameter ({@link ParameterLayout}). Implementations are
  * stateless apart from their weights, so one instance serves training, scoring and generation.
  */
 public interface Decoder {
 
     ModelConfig config();
 
-    /** Trainable tensors by HF name, in checkpoint order. */
+    /** Trainable tensors by parameter name (HF's, or a fused group's: {@link ParameterLayout}), in checkpoint order. */
     Map<String, NDArray> weights();
 
     /**
@@ -37,11 +39,19 @@ public interface Decoder {
         };
     }
 
-    /** Shapes a config requires, without building a model. */
+    /** Checkpoint tensors (HF names and shapes) a config requires, in checkpoint order, without building a model. */
     static LinkedHashMap<String, long[]> shapesFor(ModelConfig config) {
         return switch (config.family()) {
             case LLAMA -> Llama.shapes(config);
             case GPT2 -> Gpt2.shapes(config);
+        };
+    }
+
+    /** Fused parameters → the checkpoint tensors each stacks along axis 0 (see {@link ParameterLayout}). */
+    static LinkedHashMap<String, List<String>> fusionsFor(ModelConfig config) {
+        return switch (config.family()) {
+            case LLAMA -> Llama.fusions(config);
+            case GPT2 -> new LinkedHashMap<>(); // c_attn is fused in HF's own checkpoints already
         };
     }
 }

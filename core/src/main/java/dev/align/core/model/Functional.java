@@ -1,7 +1,6 @@
 package dev.align.core.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -85,11 +84,12 @@ public final class Functional {
         return scores.softmax(-1).matMul(vg).reshape(b, h, tq, d); // (B, H, Tq, D)
     }
 
-    /** (B, T, H·D) → (B, H, T, D); for one token the transpose is a no-op and is skipped. */
-    public static NDArray splitHeads(NDArray x, long heads) {
-        Shape s = x.getShape();
-        if (s.get(1) == 1) return x.reshape(s.get(0), heads, 1, s.get(2) / heads);
-        return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    /**
+     * (B, T, N, ...) → (B, N, T, D), D the product of the trailing axes: heads before time, as attention
+     * and the KV cache want them. For one token the transpose is a no-op and is skipped.
+     */
+    public static NDArray headsFirst(NDArray x, long b, long t, long heads, long d) {
+        return t == 1 ? x.reshape(b, heads, 1, d) : x.swapAxes(1, 2).reshape(b, heads, t, d);
     }
 
     /** (B, H, T, D) → (B, T, H·D). */
@@ -97,19 +97,6 @@ public final class Functional {
         Shape s = x.getShape();
         if (s.get(2) == 1) return x.reshape(s.get(0), 1, s.get(1) * s.get(3));
         return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
-    }
-
-    /** Columns [from, to) of the last axis. */
-    public static NDArray lastAxis(NDArray x, long from, long to) {
-        NDIndex index = new NDIndex();
-        for (int i = 0; i < x.getShape().dimension() - 1; i++) index.addAllDim();
-        return x.get(index.addSliceDim(from, to));
-    }
-
-    /** HF's rotate_half: (x1, x2) → (−x2, x1) over the last axis. */
-    public static NDArray rotateHalf(NDArray x) {
-        long d = x.getShape().get(x.getShape().dimension() - 1);
-        return lastAxis(x, d / 2, d).neg().concat(lastAxis(x, 0, d / 2), -1);
     }
 
     /** Per-token log p(target) from logits (..., V) and int64 targets (...). */

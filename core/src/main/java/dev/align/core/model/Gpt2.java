@@ -3,12 +3,13 @@ package dev.align.core.model;
 import static dev.align.core.model.Functional.attention;
 import static dev.align.core.model.Functional.conv1d;
 import static dev.align.core.model.Functional.embedding;
+import static dev.align.core.model.Functional.headsFirst;
 import static dev.align.core.model.Functional.layerNorm;
 import static dev.align.core.model.Functional.linear;
 import static dev.align.core.model.Functional.mergeHeads;
-import static dev.align.core.model.Functional.splitHeads;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -46,15 +47,16 @@ public final class Gpt2 implements Decoder {
 
     @Override
     public NDArray hidden(NDArray ids, NDArray positions, NDArray bias, KvCache cache) {
-        long h = c.hiddenSize();
+        long b = ids.getShape().get(0), t = ids.getShape().get(1), heads = c.numHeads(), d = c.headDim();
         NDArray x = embedding(ids, w.get(T + "wte.weight")).add(embedding(positions, w.get(T + "wpe.weight")));
         for (int i = 0; i < c.numLayers(); i++) {
             String p = T + "h." + i + ".";
             NDArray a = layerNorm(x, w.get(p + "ln_1.weight"), w.get(p + "ln_1.bias"), c.normEps());
             NDArray qkv = conv1d(a, w.get(p + "attn.c_attn.weight"), w.get(p + "attn.c_attn.bias")); // (B, T, 3H)
-            NDArray q = splitHeads(Functional.lastAxis(qkv, 0, h), c.numHeads()); // (B, heads, T, D)
-            NDArray k = splitHeads(Functional.lastAxis(qkv, h, 2 * h), c.numHeads());
-            NDArray v = splitHeads(Functional.lastAxis(qkv, 2 * h, 3 * h), c.numHeads());
+            NDList qkvHeads = headsFirst(qkv.reshape(b, t, 3 * heads, d), b, t, 3 * heads, d).split(3, 1);
+            NDArray q = qkvHeads.get(0); // (B, heads, T, D)
+            NDArray k = qkvHeads.get(1);
+            NDArray v = qkvHeads.get(2);
             if (cache != null) {
                 NDArray[] kv = cache.append(i, k, v);
                 k = kv[0];

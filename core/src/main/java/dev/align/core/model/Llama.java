@@ -2,17 +2,19 @@ package dev.align.core.model;
 
 import static dev.align.core.model.Functional.attention;
 import static dev.align.core.model.Functional.embedding;
+import static dev.align.core.model.Functional.headsFirst;
 import static dev.align.core.model.Functional.linear;
 import static dev.align.core.model.Functional.mergeHeads;
 import static dev.align.core.model.Functional.rmsNorm;
-import static dev.align.core.model.Functional.rotateHalf;
 import static dev.align.core.model.Functional.silu;
-import static dev.align.core.model.Functional.splitHeads;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,23 +24,48 @@ import java.util.Map;
  *   x = embed_tokens[ids]                                   (B, T, H)
  *   for each layer:
  *     a = RMSNorm(x)
- *     q, k, v = a·Wqᵀ, a·Wkᵀ, a·Wvᵀ  (+bias for Qwen2)      (B, Hq|Hkv, T, D)
+ *     q|k|v = a·Wqkvᵀ  (+bias for Qwen2)                      (B, T, Hq+2·Hkv, D), one matmul
  *     q, k = RoPE(q), RoPE(k)          HF rotate_half convention, rope_theta
  *     x = x + Wo · attention(q, k, v)  grouped-query, causal + padding mask
  *     m = RMSNorm(x)
- *     x = x + Wdown · (SiLU(m·Wgateᵀ) ⊙ m·Wupᵀ)              SwiGLU
+ *     gate|up = m·Wgate_upᵀ                                   (B, T, 2·I), one matmul
+ *     x = x + Wdown · (SiLU(gate) ⊙ up)                       SwiGLU
  *   logits = RMSNorm(x) · lm_headᵀ  (embed_tokens when tied)  (B, T, V)
  * </pre>
+ *
+ * Wqkv and Wgate_up are HF's q/k/v and gate/up projections stacked at load time ({@link ParameterLayout}).
+ * RoPE runs once on the fused heads, with cos 1 and sin 0 on the value heads, and rotate_half as a flip of
+ * the two halves against a sin whose first half is negated: the same products and sums as HF's, bit for bit.
  */
 public final class Llama implements Decoder {
+    static final String QKV_WEIGHT = "self_attn.qkv_proj.weight";
+    static final String QKV_BIAS = "self_attn.qkv_proj.bias";
+    static final String GATE_UP_WEIGHT = "mlp.gate_up_proj.weight";
+
     private final ModelConfig c;
     private final Map<String, NDArray> w;
-    private final float[] invFreq;
+    private final NDArray invFreq; // (D/2) θᵢ
+    private final NDArray qkHeads; // (1, 1, N, 1, 1): 1 on query and key heads, 0 on value heads
+    private final NDArray valueHeads; // (1, 1, N, 1, 1): 1 − qkHeads
+    private final NDArray rotationSigns; // (1, 1, N, 2, 1): −1 | +1 over the halves of q and k heads, 0 on v heads
 
     public Llama(ModelConfig config, Map<String, NDArray> weights) {
         this.c = config;
         this.w = weights;
-        this.invFreq = inverseFrequencies(config);
+        NDManager manager = weights.get("model.embed_tokens.weight").getManager();
+        int rotated = c.numHeads() + c.numKvHeads(), n = rotated + c.numKvHeads();
+        float[] qk = new float[n], signs = new float[2 * n];
+        for (int h = 0; h < rotated; h++) {
+            qk[h] = 1;
+            signs[2 * h] = -1;
+            signs[2 * h + 1] = 1;
+        }
+        float[] value = new float[n];
+        for (int h = rotated; h < n; h++) value[h] = 1;
+        this.invFreq = Persistent.keep(manager.create(inverseFrequencies(config)));
+        this.qkHeads = Persistent.keep(manager.create(qk, new Shape(1, 1, n, 1, 1)));
+        this.valueHeads = Persistent.keep(manager.create(value, new Shape(1, 1, n, 1, 1)));
+        this.rotationSigns = Persistent.keep(manager.create(signs, new Shape(1, 1, n, 2, 1)));
     }
 
     @Override
@@ -53,19 +80,20 @@ public final class Llama implements Decoder {
 
     @Override
     public NDArray hidden(NDArray ids, NDArray positions, NDArray bias, KvCache cache) {
+        long b = ids.getShape().get(0), t = ids.getShape().get(1), d = c.headDim();
+        long heads = c.numHeads(), kvHeads = c.numKvHeads(), n = heads + 2 * kvHeads;
+        long inter = c.intermediateSize();
         NDArray x = embedding(ids, w.get("model.embed_tokens.weight")); // (B, T, H)
-        NDArray[] cosSin = rotary(x.getManager(), positions); // each (B, 1, T, D)
+        NDArray[] rope = rotary(positions); // (B, T, N, 1, D/2) cos, (B, T, N, 2, D/2) signed sin
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "model.layers." + i + ".";
             NDArray a = rmsNorm(x, w.get(p + "input_layernorm.weight"), c.normEps());
-            NDArray q = splitHeads(linear(a, w.get(p + "self_attn.q_proj.weight"), w.get(p + "self_attn.q_proj.bias")),
-                    c.numHeads()); // (B, Hq, T, D)
-            NDArray k = splitHeads(linear(a, w.get(p + "self_attn.k_proj.weight"), w.get(p + "self_attn.k_proj.bias")),
-                    c.numKvHeads()); // (B, Hkv, T, D)
-            NDArray v = splitHeads(linear(a, w.get(p + "self_attn.v_proj.weight"), w.get(p + "self_attn.v_proj.bias")),
-                    c.numKvHeads()); // (B, Hkv, T, D)
-            q = q.mul(cosSin[0]).add(rotateHalf(q).mul(cosSin[1]));
-            k = k.mul(cosSin[0]).add(rotateHalf(k).mul(cosSin[1]));
+            NDArray qkv = linear(a, w.get(p + QKV_WEIGHT), w.get(p + QKV_BIAS)).reshape(b, t, n, 2, d / 2);
+            qkv = qkv.mul(rope[0]).add(qkv.flip(3).mul(rope[1])); // RoPE on q and k heads; v passes unchanged
+            NDList qkvHeads = headsFirst(qkv, b, t, n, d).split(new long[] {heads, heads + kvHeads}, 1);
+            NDArray q = qkvHeads.get(0); // (B, Hq, T, D)
+            NDArray k = qkvHeads.get(1); // (B, Hkv, T, D)
+            NDArray v = qkvHeads.get(2); // (B, Hkv, T, D)
             if (cache != null) {
                 NDArray[] kv = cache.append(i, k, v); // (B, Hkv, Tpast + T, D)
                 k = kv[0];
@@ -74,9 +102,8 @@ public final class Llama implements Decoder {
             NDArray o = mergeHeads(attention(q, k, v, bias)); // (B, T, Hq·D)
             x = x.add(linear(o, w.get(p + "self_attn.o_proj.weight"), null));
             NDArray m = rmsNorm(x, w.get(p + "post_attention_layernorm.weight"), c.normEps());
-            NDArray gate = silu(linear(m, w.get(p + "mlp.gate_proj.weight"), null)); // (B, T, I)
-            NDArray up = linear(m, w.get(p + "mlp.up_proj.weight"), null); // (B, T, I)
-            x = x.add(linear(gate.mul(up), w.get(p + "mlp.down_proj.weight"), null)); // (B, T, H)
+            NDList gateUp = linear(m, w.get(p + GATE_UP_WEIGHT), null).split(new long[] {inter}, 2); // (B, T, I) each
+            x = x.add(linear(silu(gateUp.get(0)).mul(gateUp.get(1)), w.get(p + "mlp.down_proj.weight"), null)); // (B, T, H)
         }
         return rmsNorm(x, w.get("model.norm.weight"), c.normEps());
     }
@@ -90,25 +117,15 @@ public final class Llama implements Decoder {
         return linear(hidden, head, null); // (B, T, V)
     }
 
-    /** cos and sin of position·θᵢ, duplicated over both halves as HF does: each (B, 1, T, D). */
-    private NDArray[] rotary(NDManager manager, NDArray positions) {
-        long[] pos = positions.toLongArray();
+    /**
+     * cos and sin of position·θᵢ computed on the device in float32 as HF does, laid out against the fused
+     * heads viewed as (B, T, N, 2, D/2): cos (B, T, N, 1, D/2) is 1 on value heads; sin (B, T, N, 2, D/2) is
+     * negated over the first half (rotate_half's sign) and 0 on value heads.
+     */
+    private NDArray[] rotary(NDArray positions) {
         Shape s = positions.getShape();
-        int b = (int) s.get(0), t = (int) s.get(1), d = c.headDim(), half = d / 2;
-        float[] cos = new float[b * t * d];
-        float[] sin = new float[b * t * d];
-        for (int r = 0; r < b * t; r++) {
-            for (int i = 0; i < half; i++) {
-                float angle = (float) pos[r] * invFreq[i]; // float32 like HF
-                float cv = (float) Math.cos(angle), sv = (float) Math.sin(angle);
-                cos[r * d + i] = cv;
-                cos[r * d + half + i] = cv;
-                sin[r * d + i] = sv;
-                sin[r * d + half + i] = sv;
-            }
-        }
-        Shape out = new Shape(b, 1, t, d);
-        return new NDArray[] {manager.create(cos, out), manager.create(sin, out)};
+        NDArray angle = positions.toType(DataType.FLOAT32, false).reshape(s.get(0), s.get(1), 1, 1, 1).mul(invFreq);
+        return new NDArray[] {angle.cos().mul(qkHeads).add(valueHeads), angle.sin().mul(rotationSigns)};
     }
 
     /** θᵢ = rope_theta^(−2i/D), with Llama 3's frequency-dependent scaling when configured. */
@@ -162,5 +179,20 @@ public final class Llama implements Decoder {
             s.put("lm_head.weight", new long[] {c.vocabSize(), h});
         }
         return s;
+    }
+
+    /** q/k/v (and their Qwen2 biases) and gate/up stacked into one parameter each, per layer. */
+    static LinkedHashMap<String, List<String>> fusions(ModelConfig c) {
+        LinkedHashMap<String, List<String>> f = new LinkedHashMap<>();
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            String a = p + "self_attn.";
+            f.put(p + QKV_WEIGHT, List.of(a + "q_proj.weight", a + "k_proj.weight", a + "v_proj.weight"));
+            if (c.attentionBias()) {
+                f.put(p + QKV_BIAS, List.of(a + "q_proj.bias", a + "k_proj.bias", a + "v_proj.bias"));
+            }
+            f.put(p + GATE_UP_WEIGHT, List.of(p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"));
+        }
+        return f;
     }
 }

@@ -101,7 +101,7 @@ public final class ModelDirectory {
         }
         LinkedHashMap<String, long[]> expected = Decoder.shapesFor(config);
         boolean classifierExport = byName.containsKey(TransformerPolicy.SCORE_WEIGHT);
-        Map<String, NDArray> weights = new LinkedHashMap<>();
+        Map<String, Safetensors.Tensor> checked = new LinkedHashMap<>(); // HF names, checkpoint order
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             Safetensors.Tensor t = byName.remove(e.getKey());
             if (t == null) {
@@ -111,7 +111,7 @@ public final class ModelDirectory {
                 throw BadInputException.in(file, "missing tensor '" + e.getKey() + "' required by config.json");
             }
             checkShape(file, e.getKey(), t.shape(), e.getValue());
-            weights.put(e.getKey(), Persistent.keep(manager.create(t.data(), new Shape(t.shape()))));
+            checked.put(e.getKey(), t);
         }
         long h = config.hiddenSize();
         for (String head : List.of(TransformerPolicy.SCORE_WEIGHT, TransformerPolicy.VALUE_WEIGHT,
@@ -119,13 +119,20 @@ public final class ModelDirectory {
             Safetensors.Tensor t = byName.remove(head);
             if (t != null) {
                 checkShape(file, head, t.shape(), head.endsWith("bias") ? new long[] {1} : new long[] {1, h});
-                weights.put(head, Persistent.keep(manager.create(t.data(), new Shape(t.shape()))));
+                checked.put(head, t);
             }
         }
         if (!byName.isEmpty()) {
             throw BadInputException.in(file, "unexpected tensor '" + byName.keySet().iterator().next()
                     + "' for model_type '" + config.modelType() + "'");
         }
+        return toParameters(ParameterLayout.of(config).fuse(checked), manager);
+    }
+
+    /** Persistent arrays for tensors already in the parameter layout. */
+    static Map<String, NDArray> toParameters(Map<String, Safetensors.Tensor> tensors, NDManager manager) {
+        Map<String, NDArray> weights = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> weights.put(name, Persistent.keep(manager.create(t.data(), new Shape(t.shape())))));
         return weights;
     }
 
@@ -185,7 +192,7 @@ public final class ModelDirectory {
             }
             Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
             model.parameters().forEach((k, a) -> tensors.put(k, new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
-            return new Snapshot(config, tensors);
+            return new Snapshot(config, ParameterLayout.of(model.config()).split(tensors)); // HF names and order
         }
     }
 
@@ -195,14 +202,23 @@ public final class ModelDirectory {
         }
     }
 
-    /** Copies a checkpoint's weights into a live model (same names and shapes), e.g. to resume training. */
+    /**
+     * Copies a checkpoint's weights (HF names) into a live model's parameters, fusing as on load, e.g. to
+     * resume training.
+     */
     public static void loadWeightsInto(PolicyModel model, Path dir) {
         Path file = dir.resolve(WEIGHTS);
         Map<String, Safetensors.Tensor> tensors = Safetensors.read(file);
+        ParameterLayout layout = ParameterLayout.of(model.config());
+        for (String name : model.parameters().keySet()) {
+            for (String part : layout.parts(name)) {
+                if (!tensors.containsKey(part)) throw BadInputException.in(file, "missing tensor '" + part + "'");
+            }
+        }
+        Map<String, Safetensors.Tensor> fused = layout.fuse(tensors);
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-            Safetensors.Tensor t = tensors.get(e.getKey());
-            if (t == null) throw BadInputException.in(file, "missing tensor '" + e.getKey() + "'");
-            checkShape(file, e.getKey(), t.shape(), e.getValue().getShape().getShape());
+            Safetensors.Tensor t = fused.get(e.getKey());
+            checkShape(file, String.join("|", layout.parts(e.getKey())), t.shape(), e.getValue().getShape().getShape());
             e.getValue().set(t.data());
         }
     }

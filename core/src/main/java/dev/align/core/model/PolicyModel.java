@@ -74,7 +74,11 @@ public interface PolicyModel extends AutoCloseable {
     /** Value head at every position: (B, T). */
     NDArray values(NDArray hidden);
 
-    /** Every tensor by its checkpoint name, backbone and heads. */
+    /**
+     * Every trainable tensor, backbone and heads, by name: HF's checkpoint names, except where tensors
+     * reading the same input are stacked into one ({@link ParameterLayout}: Llama's
+     * {@code self_attn.qkv_proj.weight|bias} and {@code mlp.gate_up_proj.weight}). Files hold HF names.
+     */
     Map<String, NDArray> parameters();
 
     /** Turns gradient recording on or off for every parameter. */

@@ -45,7 +45,7 @@ public final class TransformerPolicy implements PolicyModel {
     public static TransformerPolicy initialize(NDManager parent, ModelConfig config, Tokenizer tokenizer, long seed) {
         NDManager manager = parent.newSubManager();
         Random random = new Random(seed);
-        Map<String, NDArray> weights = new LinkedHashMap<>();
+        Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>(); // drawn in checkpoint order, then fused
         for (Map.Entry<String, long[]> e : Decoder.shapesFor(config).entrySet()) {
             String name = e.getKey();
             Shape shape = new Shape(e.getValue());
@@ -60,8 +60,9 @@ public final class TransformerPolicy implements PolicyModel {
                 }
                 for (int i = 0; i < data.length; i++) data[i] = (float) (random.nextGaussian() * std);
             }
-            weights.put(name, Persistent.keep(manager.create(data, shape)));
+            tensors.put(name, new Safetensors.Tensor(e.getValue(), data));
         }
+        Map<String, NDArray> weights = ModelDirectory.toParameters(ParameterLayout.of(config).fuse(tensors), manager);
         ModelConfig withIds = config.withTokenIds(tokenizer.bosId(), tokenizer.eosIds()[0], tokenizer.padId());
         return new TransformerPolicy(manager, withIds, tokenizer, ModelDirectory.generationConfig(withIds, tokenizer),
                 weights, null);
@@ -166,6 +167,10 @@ public final class TransformerPolicy implements PolicyModel {
         return Functional.linear(hidden, w, weights.get(VALUE_BIAS)).squeeze(-1); // (B, T)
     }
 
+    /**
+     * Fused names where {@link ParameterLayout} stacks HF tensors ({@code self_attn.qkv_proj.*},
+     * {@code mlp.gate_up_proj.weight} for the Llama family); HF names elsewhere. Files keep HF names.
+     */
     @Override
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(weights);

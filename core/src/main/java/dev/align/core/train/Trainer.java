@@ -10,6 +10,7 @@ import dev.align.core.OfflineDjl;
 import dev.align.core.io.AtomicFiles;
 import dev.align.core.io.Json;
 import dev.align.core.model.ModelDirectory;
+import dev.align.core.model.ParameterLayout;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.model.Safetensors;
 import dev.align.core.model.Scalars;
@@ -251,9 +252,10 @@ public final class Trainer {
         Path dir = out.resolve("checkpoint-" + step);
         AtomicFiles.writeDirectory(dir, tmp -> {
             model.saveInto(tmp, ModelDirectory.SaveOptions.DEFAULT);
-            Map<String, Safetensors.Tensor> moments = new LinkedHashMap<>();
-            adam.firstMoments().forEach((k, a) -> moments.put("exp_avg." + k, tensor(a)));
-            adam.secondMoments().forEach((k, a) -> moments.put("exp_avg_sq." + k, tensor(a)));
+            Map<String, Safetensors.Tensor> moments = new LinkedHashMap<>(); // HF names, like model.safetensors
+            ParameterLayout layout = ParameterLayout.of(model.config());
+            layout.split(tensors(adam.firstMoments())).forEach((k, t) -> moments.put("exp_avg." + k, t));
+            layout.split(tensors(adam.secondMoments())).forEach((k, t) -> moments.put("exp_avg_sq." + k, t));
             try (var os = Files.newOutputStream(tmp.resolve(OPTIMIZER))) {
                 Safetensors.write(os, moments, Safetensors.DType.F32, Map.of("step", Long.toString(adam.stepCount())));
             }
@@ -262,8 +264,16 @@ public final class Trainer {
         pruneCheckpoints();
     }
 
-    private static Safetensors.Tensor tensor(NDArray a) {
-        return new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray());
+    private static Map<String, Safetensors.Tensor> tensors(Map<String, NDArray> arrays) {
+        Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
+        arrays.forEach((k, a) -> out.put(k, new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
+        return out;
+    }
+
+    private static Map<String, float[]> data(Map<String, Safetensors.Tensor> tensors) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        tensors.forEach((k, t) -> out.put(k, t.data()));
+        return out;
     }
 
     private void writeState(Path dir, long step, DataCursor cursor, boolean finished) {
@@ -279,14 +289,15 @@ public final class Trainer {
     private long restore(Path checkpoint, AdamW adam, DataCursor cursor) {
         ModelDirectory.loadWeightsInto(model, checkpoint);
         Map<String, Safetensors.Tensor> moments = Safetensors.read(checkpoint.resolve(OPTIMIZER));
-        Map<String, float[]> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
+        Map<String, Safetensors.Tensor> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
         moments.forEach((k, t) -> {
-            if (k.startsWith("exp_avg_sq.")) second.put(k.substring("exp_avg_sq.".length()), t.data());
-            else if (k.startsWith("exp_avg.")) first.put(k.substring("exp_avg.".length()), t.data());
+            if (k.startsWith("exp_avg_sq.")) second.put(k.substring("exp_avg_sq.".length()), t);
+            else if (k.startsWith("exp_avg.")) first.put(k.substring("exp_avg.".length()), t);
         });
         JsonNode state = Json.readObject(checkpoint.resolve(STATE));
         long step = state.get("global_step").asLong();
-        adam.restore(step, first, second, model.parameters());
+        ParameterLayout layout = ParameterLayout.of(model.config());
+        adam.restore(step, data(layout.fuse(first)), data(layout.fuse(second)), model.parameters());
         cursor.seek(state.get("epoch").asInt(), state.get("position").asInt());
         return step;
     }

@@ -54,8 +54,8 @@ class SaveLoadTest extends EngineTest {
         try (TransformerPolicy model = TinyModels.llama(manager, 3)) {
             model.save(tmp.resolve("bf16"), new ModelDirectory.SaveOptions(Safetensors.DType.BF16));
             try (TransformerPolicy loaded = ModelDirectory.load(tmp.resolve("bf16"), manager)) {
-                float[] orig = model.parameters().get("model.layers.0.mlp.up_proj.weight").toFloatArray();
-                float[] back = loaded.parameters().get("model.layers.0.mlp.up_proj.weight").toFloatArray();
+                float[] orig = model.parameters().get("model.layers.0.mlp.gate_up_proj.weight").toFloatArray();
+                float[] back = loaded.parameters().get("model.layers.0.mlp.gate_up_proj.weight").toFloatArray();
                 for (int i = 0; i < orig.length; i++) {
                     assertEquals(orig[i], back[i], Math.abs(orig[i]) / 128f + 1e-12f);
                     assertEquals(0, Float.floatToIntBits(back[i]) & 0xffff, "low mantissa bits are zero in bf16");
