@@ -149,9 +149,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Map<String, Object> written = new LinkedHashMap<>(resolvedConfig);
-        if (onlineConfig != null && !resolvedConfig.isEmpty()) onlineConfig.asMap().forEach(written::putIfAbsent);
-        AtomicFiles.writeString(out.resolve(CONFIG), TrainingConfig.toYaml(written));
+        AtomicFiles.writeString(out.resolve(CONFIG), TrainingConfig.toYaml(resolvedConfig));
         long total = totalSteps();
         int warmup = config.warmupSteps() > 0 ? config.warmupSteps() : (int) Math.ceil(config.warmupRatio() * total);
         List<TrainedModule> modules = new ArrayList<>();

@@ -35,8 +35,8 @@ class OnlineTrainerTest extends EngineTest {
     @TempDir Path tmp;
 
     static final TrainingConfig CONFIG = TrainingConfig.DEFAULTS.with(Map.ofEntries(Map.entry("learning_rate", 1e-2),
-            Map.entry("max_steps", 30), Map.entry("gradient_accumulation_steps", 2), Map.entry("warmup_steps", 2),
-            Map.entry("lr_scheduler_type", "constant"), Map.entry("logging_steps", 1), Map.entry("save_steps", 10),
+            Map.entry("max_steps", 20), Map.entry("gradient_accumulation_steps", 2), Map.entry("warmup_steps", 2),
+            Map.entry("lr_scheduler_type", "constant"), Map.entry("logging_steps", 1), Map.entry("save_steps", 5),
             Map.entry("save_total_limit", 2), Map.entry("seed", 7), Map.entry("full_determinism", true)), "test");
     static final OnlineConfig ONLINE = new OnlineConfig(2, 2, 1e-2);
 
@@ -169,34 +169,34 @@ class OnlineTrainerTest extends EngineTest {
         Path straight = tmp.resolve("straight");
         run(straight, false, Progress.Factory.NONE);
         List<Map<String, Object>> rows = SkippedStepTest.rows(straight);
-        assertEquals(30, rows.size());
-        double early = mean(rows.subList(0, 5), "target_probability"), late = mean(rows.subList(25, 30), "target_probability");
-        double earlyReward = mean(rows.subList(0, 10), "reward"), lateReward = mean(rows.subList(20, 30), "reward");
-        assertTrue(early < 0.25 && late > 0.8, "P(letter) " + early + " -> " + late);
+        assertEquals(20, rows.size());
+        double early = mean(rows.subList(0, 5), "target_probability"), late = mean(rows.subList(15, 20), "target_probability");
+        double earlyReward = mean(rows.subList(0, 7), "reward"), lateReward = mean(rows.subList(13, 20), "reward");
+        assertTrue(early < 0.15 && late > 0.5, "P(letter) " + early + " -> " + late);
         assertTrue(lateReward > earlyReward + 0.4, "reward " + earlyReward + " -> " + lateReward);
         for (String key : List.of("loss", "learning_rate", "grad_norm", "critic_learning_rate", "critic_grad_norm", "value_loss",
                 "reward_running_mean", "num_tokens")) {
             assertTrue(rows.get(0).containsKey(key), key + " in " + rows.get(0));
         }
-        assertEquals(1e-2, ((Number) rows.get(29).get("critic_learning_rate")).doubleValue(), 0, "the critic's own rate");
-        assertFalse(rows.get(29).containsKey("skipped_steps"));
+        assertEquals(1e-2, ((Number) rows.get(19).get("critic_learning_rate")).doubleValue(), 0, "the critic's own rate");
+        assertFalse(rows.get(19).containsKey("skipped_steps"));
 
         Path killed = tmp.resolve("killed");
-        Progress.Factory killAt22 = (task, start, total) -> new Progress() {
+        Progress.Factory killAt13 = (task, start, total) -> new Progress() {
             @Override
             public void update(long step, double loss, double tps) {
-                if (step == 22) throw new IllegalStateException("killed");
+                if (step == 13) throw new IllegalStateException("killed");
             }
 
             @Override
             public void close() {}
         };
-        assertThrows(IllegalStateException.class, () -> run(killed, false, killAt22));
-        Path checkpoint = killed.resolve("checkpoint-20");
+        assertThrows(IllegalStateException.class, () -> run(killed, false, killAt13));
+        Path checkpoint = killed.resolve("checkpoint-10");
         assertTrue(Files.exists(checkpoint.resolve(Trainer.CRITIC).resolve(Trainer.OPTIMIZER)), "critic moments in critic/");
         var state = Json.readObject(checkpoint.resolve(Trainer.STATE));
-        assertEquals(20 * 8 % 12, state.get("objective_state").get("cursor").asInt());
-        assertEquals(String.valueOf(20 * 2 * 2), SkippedStepTest.optimizerMetadata(checkpoint.resolve(Trainer.OPTIMIZER))
+        assertEquals(10 * 8 % 12, state.get("objective_state").get("cursor").asInt());
+        assertEquals(String.valueOf(10 * 2 * 2), SkippedStepTest.optimizerMetadata(checkpoint.resolve(Trainer.OPTIMIZER))
                 .get("step").asText(), "num_ppo_epochs × num_mini_batches AdamW updates per step");
         run(killed, true, Progress.Factory.NONE);
         assertEquals(SkippedStepTest.numbers(straight), SkippedStepTest.numbers(killed));
