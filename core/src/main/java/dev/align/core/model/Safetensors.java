@@ -45,6 +45,28 @@ public final class Safetensors {
         }
     }
 
+    /** The header's {@code __metadata__} strings (empty when there are none). */
+    public static Map<String, String> metadata(Path file) {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > 100_000_000L || 8 + headerLen > ch.size()) {
+                throw BadInputException.in(file, "truncated or corrupt safetensors header");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, 8);
+            JsonNode header = Json.MAPPER.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8).trim());
+            header.path("__metadata__").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            return out;
+        } catch (NoSuchFileException e) {
+            throw BadInputException.in(file, "file not found");
+        } catch (IOException e) {
+            throw BadInputException.in(file, "cannot read: " + e.getMessage());
+        }
+    }
+
     /** Reads every tensor into float32; errors name the file and what is wrong. */
     public static Map<String, Tensor> read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -2,6 +2,7 @@ package dev.align.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Collection;
 
 /**
@@ -53,13 +54,18 @@ public final class Gradients {
         }
     }
 
-    /** Sets every gradient to zero, ready for the next accumulation. */
+    /**
+     * Sets every gradient to zero, ready for the next accumulation. It fills rather than multiplies by
+     * zero: Inf·0 = NaN, so a skipped non-finite step would otherwise poison every later gradient.
+     */
     public static void zero(Collection<NDArray> params) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             for (NDArray p : params) {
-                if (p.hasGradient()) p.getGradient().muli(0f);
+                if (p.hasGradient()) p.getGradient().set(ALL, 0f);
             }
         }
     }
+
+    private static final NDIndex ALL = new NDIndex("...");
 }

@@ -2,17 +2,16 @@ package dev.align.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import java.util.Arrays;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align.core.BadInputException;
 import dev.align.core.OfflineDjl;
+import dev.align.core.config.ConfigFile;
 import dev.align.core.io.AtomicFiles;
 import dev.align.core.io.Json;
-import dev.align.core.model.ModelDirectory;
-import dev.align.core.model.ParameterLayout;
 import dev.align.core.model.PolicyModel;
-import dev.align.core.model.Safetensors;
 import dev.align.core.model.Scalars;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,47 +27,80 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The training loop every method shares: shuffled micro-batches, gradient accumulation, global-norm
- * clipping, AdamW with warmup and decay, periodic evaluation, metrics in {@code metrics.jsonl},
- * atomic checkpoints ({@code checkpoint-STEP/}) and exact resumption.
+ * The training loop every method shares, offline (SFT, reward models, DPO: shuffled micro-batches of a
+ * dataset, gradient accumulation) or online (PPO, GRPO, RLOO: each step collects experience with
+ * gradients off, then runs {@code num_ppo_epochs × num_mini_batches} updates over it, training a policy
+ * and an optional separate critic). Both modes share global-norm clipping, AdamW with warmup and decay,
+ * periodic evaluation, metrics in {@code metrics.jsonl}, the progress display, atomic checkpoints
+ * ({@code checkpoint-STEP/}) and exact resumption.
  *
- * <p>An optimizer step whose loss or gradient norm is not finite is skipped (its gradients are
- * dropped) and counted as {@code skipped_steps}, as DeepSpeed and Megatron do on overflow.
+ * <p>An update whose loss or gradient norm is not finite is skipped (its gradients are dropped) and
+ * counted as {@code skipped_steps} (online: skipped updates of either module), as DeepSpeed and
+ * Megatron do on overflow. AdamW's bias correction counts only the updates it applied.
  *
- * <p>Everything that decides the numbers is derived from the seed and the step: the data order of
- * each epoch is {@link EpochOrder#permutation}, and a checkpoint stores the
- * weights, the optimizer moments and the position in the data. A resumed run therefore logs the
- * same losses as an uninterrupted one.
+ * <p>Everything that decides the numbers is derived from the seed and the step or stored in the
+ * checkpoint: the data order of each epoch is {@link EpochOrder#permutation}, an online batch's
+ * mini-batch order is derived from {@link Seeds#derive}(seed, {@link Seeds#MINI_BATCHES}, step), and a
+ * checkpoint holds each module's weights and optimizer moments (the critic's under {@code critic/}),
+ * AdamW's own update count, the position in the data and the online method's {@link
+ * OnlineObjective#state()}. A resumed run therefore logs the same numbers as an uninterrupted one.
  */
 public final class Trainer {
     public static final String METRICS = "metrics.jsonl";
     public static final String STATE = "trainer_state.json";
     public static final String OPTIMIZER = "optimizer.safetensors";
     public static final String CONFIG = "config.yaml";
+    /** Where a separate critic's weights and moments live inside a run or checkpoint directory. */
+    public static final String CRITIC = "critic";
 
-    private final PolicyModel model;
+    private final String task;
+    private final PolicyModel policy;
+    private final PolicyModel critic;
     private final Objective objective;
+    private final OnlineObjective<?> online;
+    private final OnlineConfig onlineConfig;
     private final TrainingConfig config;
     private final Path out;
     private final Map<String, Object> resolvedConfig;
     private final Progress.Factory progress;
-    private final String task;
 
     /** What a finished run reports. */
     public record Result(long steps, double finalLoss, List<Map<String, Object>> log) {}
 
+    /** Offline training of one model on a dataset. */
     public Trainer(String task, PolicyModel model, Objective objective, TrainingConfig config, Path out,
             Map<String, Object> resolvedConfig, Progress.Factory progress) {
+        this(task, model, null, objective, null, null, config, out, resolvedConfig, progress);
+    }
+
+    /**
+     * Online training of a policy and an optional separate critic (null for none) for {@code max_steps}
+     * collections; the critic gets its own AdamW at {@link OnlineConfig#criticRate}.
+     */
+    public Trainer(String task, PolicyModel policy, PolicyModel critic, OnlineObjective<?> objective,
+            TrainingConfig config, OnlineConfig online, Path out, Map<String, Object> resolvedConfig,
+            Progress.Factory progress) {
+        this(task, policy, critic, null, objective, online, config, out, resolvedConfig, progress);
+        online.validate("online training");
+        if (config.maxSteps() <= 0) throw new BadInputException("online training: set max_steps");
+    }
+
+    private Trainer(String task, PolicyModel policy, PolicyModel critic, Objective objective, OnlineObjective<?> online,
+            OnlineConfig onlineConfig, TrainingConfig config, Path out, Map<String, Object> resolvedConfig,
+            Progress.Factory progress) {
         this.task = task;
-        this.model = model;
+        this.policy = policy;
+        this.critic = critic;
         this.objective = objective;
+        this.online = online;
+        this.onlineConfig = onlineConfig;
         this.config = config;
         this.out = out;
         this.resolvedConfig = resolvedConfig;
         this.progress = progress;
     }
 
-    /** Optimizer steps the whole run takes. */
+    /** Optimizer steps the whole run takes (online: collections). */
     public long totalSteps() {
         if (config.maxSteps() > 0) return config.maxSteps();
         long perEpoch = (objective.size() + (long) config.perDeviceTrainBatchSize() * config.gradientAccumulationSteps() - 1)
@@ -88,6 +120,27 @@ public final class Trainer {
         }
     }
 
+    // ---- the loop both modes share ----
+
+    /** What one step reports to the log; {@code skipped} counts its updates dropped as non-finite. */
+    private record StepOutcome(double loss, Map<String, Double> latest, Map<String, Double> averaged, long tokens,
+            int skipped) {}
+
+    /** The part of a step that differs between modes, and the state it carries across steps. */
+    private interface Steps {
+        StepOutcome step(long step);
+
+        /** Position fields written into {@code trainer_state.json}. */
+        void save(ObjectNode state);
+
+        void restore(JsonNode state);
+
+        /** Fields logged after {@code step} (offline: {@code epoch}). */
+        Map<String, Object> position(long step);
+
+        Map<String, Double> evaluate();
+    }
+
     public Result train(boolean resume) {
         try {
             if (!resume && Files.isDirectory(out)) {
@@ -97,92 +150,73 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        AtomicFiles.writeString(out.resolve(CONFIG), TrainingConfig.toYaml(resolvedConfig));
+        AtomicFiles.writeString(out.resolve(CONFIG), ConfigFile.toYaml(resolvedConfig));
         long total = totalSteps();
         int warmup = config.warmupSteps() > 0 ? config.warmupSteps() : (int) Math.ceil(config.warmupRatio() * total);
-        LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), warmup, (int) total,
-                config.lrSchedulerType());
-        model.setTrainable(true);
+        List<TrainedModule> modules = new ArrayList<>();
         int threads = OfflineDjl.threads();
         if (config.fullDeterminism()) OfflineDjl.setThreads(1);
         List<Map<String, Object>> log = new ArrayList<>();
-        try (AdamW adam = new AdamW(model.manager(), new AdamW.Config(config.adamBeta1(), config.adamBeta2(),
-                config.adamEpsilon(), config.weightDecay()))) {
-            DataCursor cursor = new DataCursor(objective.size(), config.seed());
+        try {
+            modules.add(new TrainedModule(policy, "", new LearningRateSchedule(config.learningRate(), warmup, (int) total,
+                    config.lrSchedulerType()), config));
+            if (critic != null) {
+                modules.add(new TrainedModule(critic, CRITIC, new LearningRateSchedule(
+                        onlineConfig.criticRate(config.learningRate()), warmup, (int) total, config.lrSchedulerType()), config));
+            }
+            for (TrainedModule m : modules) m.model.setTrainable(true);
+            Steps steps = online != null ? new OnlineSteps<>(online, modules) : new OfflineSteps(modules.get(0));
             long step = 0;
-            if (resume) {
+            long skipped = 0;
+            if (resume && latestCheckpoint(out) != null) {
                 Path checkpoint = latestCheckpoint(out);
-                if (checkpoint != null) {
-                    step = restore(checkpoint, adam, cursor);
-                    log.addAll(truncateMetrics(step));
-                }
+                for (TrainedModule m : modules) m.restore(checkpoint);
+                JsonNode state = Json.readObject(checkpoint.resolve(STATE));
+                step = state.get("global_step").asLong();
+                skipped = state.path("skipped_steps").asLong(0);
+                steps.restore(state);
+                log.addAll(truncateMetrics(step));
             } else {
                 AtomicFiles.writeString(out.resolve(METRICS), "");
             }
-            int n = objective.size();
             double windowLoss = 0;
             Map<String, Double> windowMetrics = new LinkedHashMap<>();
+            Map<String, Double> latest = Map.of();
             int windowSteps = 0;
             long windowTokens = 0;
             long windowStart = System.nanoTime();
             double lastLoss = Double.NaN;
-            long skippedSteps = 0;
             try (Progress bar = progress.open(task, step, total)) {
                 while (step < total) {
-                    double stepLoss = 0;
-                    for (int micro = 0; micro < config.gradientAccumulationSteps(); micro++) {
-                        int[] batch = cursor.next(config.perDeviceTrainBatchSize());
-                        try (NDScope scope = new NDScope()) {
-                            scope.suppressNotUsedWarning();
-                            Objective.Step s;
-                            try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
-                                s = objective.loss(model, batch);
-                                gc.backward(s.loss().div(config.gradientAccumulationSteps()));
-                            }
-                            stepLoss += Scalars.toFloat(s.loss()) / config.gradientAccumulationSteps();
-                            s.metrics().forEach((k, v) -> windowMetrics.merge(k, v / config.gradientAccumulationSteps(), Double::sum));
-                            windowTokens += s.tokens();
-                        }
-                    }
-                    double gradNorm;
-                    double lr = schedule.at(step);
-                    try (NDScope scope = new NDScope()) {
-                        scope.suppressNotUsedWarning();
-                        gradNorm = Gradients.globalNorm(model.parameters().values());
-                        if (Double.isFinite(gradNorm) && Double.isFinite(stepLoss)) {
-                            Gradients.clip(model.parameters().values(), gradNorm, config.maxGradNorm());
-                            adam.step(model.parameters(), lr);
-                        } else {
-                            skippedSteps++; // an overflow must not turn every weight into NaN: skip this update
-                        }
-                        Gradients.zero(model.parameters().values());
-                    }
+                    StepOutcome s = steps.step(step);
+                    skipped += s.skipped();
                     step++;
-                    windowLoss += stepLoss;
+                    windowLoss += s.loss();
                     windowSteps++;
-                    lastLoss = stepLoss;
+                    windowTokens += s.tokens();
+                    s.averaged().forEach((k, v) -> windowMetrics.merge(k, v, Double::sum));
+                    latest = s.latest();
+                    lastLoss = s.loss();
                     boolean logNow = step % Math.max(1, config.loggingSteps()) == 0 || step == total;
                     boolean evalNow = config.evalSteps() > 0 && (step % config.evalSteps() == 0 || step == total);
                     if (logNow || evalNow) {
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("step", step);
-                        row.put("epoch", round(step * (double) config.perDeviceTrainBatchSize()
-                                * config.gradientAccumulationSteps() / n));
+                        row.putAll(steps.position(step));
                         if (logNow) {
                             double seconds = (System.nanoTime() - windowStart) / 1e9;
                             row.put("loss", windowLoss / windowSteps);
-                            row.put("learning_rate", lr);
-                            row.put("grad_norm", gradNorm);
+                            row.putAll(latest);
                             for (Map.Entry<String, Double> e : windowMetrics.entrySet()) row.put(e.getKey(), e.getValue() / windowSteps);
                             row.put("num_tokens", windowTokens);
                             row.put("tokens_per_second", windowTokens / seconds);
-                            if (skippedSteps > 0) row.put("skipped_steps", skippedSteps);
+                            if (skipped > 0) row.put("skipped_steps", skipped);
                             bar.update(step, windowLoss / windowSteps, windowTokens / seconds);
                         }
                         if (evalNow) {
-                            model.setTrainable(false);
-                            objective.evaluate(model).forEach(row::put);
-                            model.setTrainable(true);
+                            for (TrainedModule m : modules) m.model.setTrainable(false);
+                            steps.evaluate().forEach(row::put);
+                            for (TrainedModule m : modules) m.model.setTrainable(true);
                         }
                         appendMetrics(row);
                         log.add(row);
@@ -193,16 +227,187 @@ public final class Trainer {
                         windowStart = System.nanoTime();
                     }
                     if (config.saveSteps() > 0 && step % config.saveSteps() == 0 && step < total) {
-                        checkpoint(step, adam, cursor);
+                        checkpoint(step, skipped, modules, steps);
                     }
                 }
             }
-            model.saveInto(out, ModelDirectory.SaveOptions.DEFAULT);
-            writeState(out, step, cursor, true);
+            for (TrainedModule m : modules) {
+                try {
+                    m.saveModel(out);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            writeState(out, step, skipped, steps, true);
             return new Result(step, lastLoss, log);
         } finally {
-            model.setTrainable(false);
+            for (TrainedModule m : modules) {
+                m.model.setTrainable(false);
+                m.close();
+            }
             OfflineDjl.setThreads(threads);
+        }
+    }
+
+    // ---- offline: micro-batches of a dataset ----
+
+    private final class OfflineSteps implements Steps {
+        private final TrainedModule module;
+        private final DataCursor cursor;
+
+        OfflineSteps(TrainedModule module) {
+            this.module = module;
+            this.cursor = new DataCursor(objective.size(), config.seed());
+        }
+
+        @Override
+        public StepOutcome step(long step) {
+            int accumulation = config.gradientAccumulationSteps();
+            double stepLoss = 0;
+            long tokens = 0;
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            for (int micro = 0; micro < accumulation; micro++) {
+                int[] batch = cursor.next(config.perDeviceTrainBatchSize());
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    Objective.Step s;
+                    try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
+                        s = objective.loss(module.model, batch);
+                        gc.backward(s.loss().div(accumulation));
+                    }
+                    stepLoss += Scalars.toFloat(s.loss()) / accumulation;
+                    s.metrics().forEach((k, v) -> metrics.merge(k, v / accumulation, Double::sum));
+                    tokens += s.tokens();
+                }
+            }
+            TrainedModule.Update u = module.update(stepLoss, step);
+            Map<String, Double> latest = new LinkedHashMap<>();
+            latest.put("learning_rate", u.learningRate());
+            latest.put("grad_norm", u.gradNorm());
+            return new StepOutcome(stepLoss, latest, metrics, tokens, u.applied() ? 0 : 1);
+        }
+
+        @Override
+        public void save(ObjectNode state) {
+            state.put("epoch", cursor.epoch);
+            state.put("position", cursor.position);
+        }
+
+        @Override
+        public void restore(JsonNode state) {
+            cursor.seek(state.get("epoch").asInt(), state.get("position").asInt());
+        }
+
+        @Override
+        public Map<String, Object> position(long step) {
+            return Map.of("epoch", round(step * (double) config.perDeviceTrainBatchSize()
+                    * config.gradientAccumulationSteps() / objective.size()));
+        }
+
+        @Override
+        public Map<String, Double> evaluate() {
+            return objective.evaluate(module.model);
+        }
+    }
+
+    // ---- online: collect, then epochs of mini-batch updates ----
+
+    private final class OnlineSteps<E extends OnlineObjective.Experience> implements Steps {
+        private final OnlineObjective<E> objective;
+        private final TrainedModule policyModule;
+        private final TrainedModule criticModule;
+        private final OnlineObjective.Modules modules;
+
+        OnlineSteps(OnlineObjective<E> objective, List<TrainedModule> trained) {
+            this.objective = objective;
+            this.policyModule = trained.get(0);
+            this.criticModule = trained.size() > 1 ? trained.get(1) : null;
+            this.modules = new OnlineObjective.Modules(policy, critic);
+        }
+
+        @Override
+        public StepOutcome step(long step) {
+            try (NDScope scope = new NDScope()) { // the experience's arrays live for this step
+                scope.suppressNotUsedWarning();
+                E experience = objective.collect(modules, step);
+                int n = experience.rows();
+                int miniBatches = onlineConfig.numMiniBatches();
+                int accumulation = config.gradientAccumulationSteps();
+                if (n < miniBatches * accumulation) {
+                    throw new IllegalStateException("a batch of " + n + " rows cannot be split into " + miniBatches
+                            + " mini-batches of " + accumulation + " micro-batches");
+                }
+                Map<String, Double> averaged = new LinkedHashMap<>(experience.metrics());
+                Map<String, Double> updateMetrics = new LinkedHashMap<>();
+                double policyLoss = 0, criticLoss = 0;
+                TrainedModule.Update policyUpdate = null, criticUpdate = null;
+                int skipped = 0;
+                int updates = onlineConfig.numEpochs() * miniBatches;
+                long shuffle = Seeds.derive(config.seed(), Seeds.MINI_BATCHES, step);
+                for (int epoch = 0; epoch < onlineConfig.numEpochs(); epoch++) {
+                    int[] order = EpochOrder.permutation(n, shuffle, epoch);
+                    for (int mb = 0; mb < miniBatches; mb++) {
+                        int[] mini = Arrays.copyOfRange(order, mb * n / miniBatches, (mb + 1) * n / miniBatches);
+                        double pl = 0, cl = 0;
+                        for (int micro = 0; micro < accumulation; micro++) {
+                            int[] rows = Arrays.copyOfRange(mini, micro * mini.length / accumulation,
+                                    (micro + 1) * mini.length / accumulation);
+                            try (NDScope microScope = new NDScope()) {
+                                microScope.suppressNotUsedWarning();
+                                OnlineObjective.Step s;
+                                try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
+                                    s = objective.loss(modules, experience, rows);
+                                    NDArray total = s.policyLoss().div(accumulation);
+                                    if (s.criticLoss() != null) total = total.add(s.criticLoss().div(accumulation));
+                                    gc.backward(total);
+                                }
+                                pl += Scalars.toFloat(s.policyLoss()) / accumulation;
+                                if (s.criticLoss() != null) cl += Scalars.toFloat(s.criticLoss()) / accumulation;
+                                s.metrics().forEach((k, v) -> updateMetrics.merge(k, v / accumulation / updates, Double::sum));
+                            }
+                        }
+                        policyUpdate = policyModule.update(pl, step);
+                        if (!policyUpdate.applied()) skipped++;
+                        if (criticModule != null) {
+                            criticUpdate = criticModule.update(cl, step);
+                            if (!criticUpdate.applied()) skipped++;
+                        }
+                        policyLoss += pl / updates;
+                        criticLoss += cl / updates;
+                    }
+                }
+                Map<String, Double> latest = new LinkedHashMap<>();
+                latest.put("learning_rate", policyUpdate.learningRate());
+                latest.put("grad_norm", policyUpdate.gradNorm());
+                if (criticUpdate != null) {
+                    latest.put("critic_learning_rate", criticUpdate.learningRate());
+                    latest.put("critic_grad_norm", criticUpdate.gradNorm());
+                    averaged.put("value_loss", criticLoss);
+                }
+                averaged.putAll(updateMetrics);
+                return new StepOutcome(policyLoss, latest, averaged, experience.tokens(), skipped);
+            }
+        }
+
+        @Override
+        public void save(ObjectNode state) {
+            state.set("objective_state", Json.MAPPER.valueToTree(objective.state()));
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void restore(JsonNode state) {
+            objective.restore(Json.MAPPER.convertValue(state.path("objective_state"), LinkedHashMap.class));
+        }
+
+        @Override
+        public Map<String, Object> position(long step) {
+            return Map.of();
+        }
+
+        @Override
+        public Map<String, Double> evaluate() {
+            return objective.evaluate(modules);
         }
     }
 
@@ -248,58 +453,23 @@ public final class Trainer {
 
     // ---- checkpoints ----
 
-    private void checkpoint(long step, AdamW adam, DataCursor cursor) {
+    private void checkpoint(long step, long skipped, List<TrainedModule> modules, Steps steps) {
         Path dir = out.resolve("checkpoint-" + step);
         AtomicFiles.writeDirectory(dir, tmp -> {
-            model.saveInto(tmp, ModelDirectory.SaveOptions.DEFAULT);
-            Map<String, Safetensors.Tensor> moments = new LinkedHashMap<>(); // HF names, like model.safetensors
-            ParameterLayout layout = ParameterLayout.of(model.config());
-            layout.split(tensors(adam.firstMoments())).forEach((k, t) -> moments.put("exp_avg." + k, t));
-            layout.split(tensors(adam.secondMoments())).forEach((k, t) -> moments.put("exp_avg_sq." + k, t));
-            try (var os = Files.newOutputStream(tmp.resolve(OPTIMIZER))) {
-                Safetensors.write(os, moments, Safetensors.DType.F32, Map.of("step", Long.toString(adam.stepCount())));
-            }
-            writeState(tmp, step, cursor, false);
+            for (TrainedModule m : modules) m.save(tmp);
+            writeState(tmp, step, skipped, steps, false);
         });
         pruneCheckpoints();
     }
 
-    private static Map<String, Safetensors.Tensor> tensors(Map<String, NDArray> arrays) {
-        Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
-        arrays.forEach((k, a) -> out.put(k, new Safetensors.Tensor(a.getShape().getShape(), a.toFloatArray())));
-        return out;
-    }
-
-    private static Map<String, float[]> data(Map<String, Safetensors.Tensor> tensors) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        tensors.forEach((k, t) -> out.put(k, t.data()));
-        return out;
-    }
-
-    private void writeState(Path dir, long step, DataCursor cursor, boolean finished) {
+    private void writeState(Path dir, long step, long skipped, Steps steps, boolean finished) {
         ObjectNode state = Json.MAPPER.createObjectNode();
         state.put("global_step", step);
-        state.put("epoch", cursor.epoch);
-        state.put("position", cursor.position);
+        state.put("skipped_steps", skipped);
+        steps.save(state);
         state.put("seed", config.seed());
         state.put("finished", finished);
         AtomicFiles.writeString(dir.resolve(STATE), Json.pretty(state));
-    }
-
-    private long restore(Path checkpoint, AdamW adam, DataCursor cursor) {
-        ModelDirectory.loadWeightsInto(model, checkpoint);
-        Map<String, Safetensors.Tensor> moments = Safetensors.read(checkpoint.resolve(OPTIMIZER));
-        Map<String, Safetensors.Tensor> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
-        moments.forEach((k, t) -> {
-            if (k.startsWith("exp_avg_sq.")) second.put(k.substring("exp_avg_sq.".length()), t);
-            else if (k.startsWith("exp_avg.")) first.put(k.substring("exp_avg.".length()), t);
-        });
-        JsonNode state = Json.readObject(checkpoint.resolve(STATE));
-        long step = state.get("global_step").asLong();
-        ParameterLayout layout = ParameterLayout.of(model.config());
-        adam.restore(step, data(layout.fuse(first)), data(layout.fuse(second)), model.parameters());
-        cursor.seek(state.get("epoch").asInt(), state.get("position").asInt());
-        return step;
     }
 
     static Path latestCheckpoint(Path out) {

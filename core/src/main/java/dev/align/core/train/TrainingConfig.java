@@ -1,7 +1,6 @@
 package dev.align.core.train;
 
 import dev.align.core.config.ConfigBinder;
-import dev.align.core.config.ConfigFile;
 import dev.align.core.config.ConfigKey;
 import dev.align.core.config.InvalidSettingException;
 import java.util.Map;
@@ -72,9 +71,4 @@ public record TrainingConfig(
         return ConfigBinder.of(TrainingConfig.class).toMap(this);
     }
 
-    /** @deprecated kept for callers not yet moved; use {@link ConfigFile#toYaml}. */
-    @Deprecated
-    public static String toYaml(Map<String, ?> values) {
-        return ConfigFile.toYaml(values);
-    }
 }

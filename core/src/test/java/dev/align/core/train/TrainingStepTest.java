@@ -1,5 +1,6 @@
 package dev.align.core.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,5 +83,17 @@ class TrainingStepTest extends EngineTest {
         assertEquals(6f, w.getGradient().getFloat(0), 1e-6f, "DJL's PyTorch collector accumulates");
         Gradients.zero(List.of(w));
         assertEquals(0f, w.getGradient().getFloat(0));
+    }
+
+    @Test
+    void zeroingClearsNonFiniteGradients() {
+        NDArray w = manager.create(new float[] {2f, 0f, 1f});
+        w.setRequiresGradient(true);
+        try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
+            gc.backward(w.mul(w).sum().mul(Float.POSITIVE_INFINITY)); // d/dw = 2w·Inf: Inf, NaN (0·Inf), Inf
+        }
+        assertTrue(Double.isNaN(Gradients.globalNorm(List.of(w))));
+        Gradients.zero(List.of(w));
+        assertArrayEquals(new float[] {0f, 0f, 0f}, w.getGradient().toFloatArray(), "filled, not multiplied by zero");
     }
 }
