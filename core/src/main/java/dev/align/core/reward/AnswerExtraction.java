@@ -30,12 +30,13 @@ import java.util.regex.Pattern;
  *   <li><b>Reported answers are not answers.</b> An answer in a clause that reports an earlier or
  *       someone else's answer ({@code I said}, {@code I had picked}, {@code my first answer was},
  *       {@code you said}, {@code you think}, {@code originally}) is skipped: "You're right, it's 8.
- *       Before, I said 7." answers 8.
+ *       Before, I said 7." answers 8. An unqualified "I said 7" / "I chose B" is the answer when the
+ *       reply gives no other one ("I said 7 and I stand by it").
  *   <li><b>Hedges are not answers.</b> A candidate joined to a different (not denied) one by {@code
  *       or}/{@code and} ("maybe 7, or 8", "A or B"), or one item of a list of alternatives ("Lyon,
  *       Marseille, Paris"), answers nothing: paying a hedge would reward listing options.
  *   <li><b>Retractions cancel.</b> "that's wrong", "just kidding", "scratch that", "no wait", "I take
- *       it back" after the answer (before the next answer, a reported answer, or the end of the next
+ *       it back", a closing "it's not." after the answer (before the next answer, a reported answer, or the end of the next
  *       sentence) cancel it. Uncertainty ("I'm not sure, but it's 7") does not: the verifier grades
  *       the answer, not the confidence.
  *   <li><b>Operands are not answers.</b> Numbers next to an operator ({@code + - × * / ÷ ^ < > =},
@@ -63,7 +64,7 @@ public final class AnswerExtraction {
             + "|\\bI\\s+mean\\b|\\bor\\s+rather\\b");
 
     private static final Pattern RETRACTION = Pattern.compile("(?i)\\b(?:(?:that|this|it)(?:'s|’s|\\s+is|\\s+was)\\s+"
-            + "(?:wrong|incorrect|not\\s+(?:right|correct|it))|just\\s+kidding|scratch\\s+that|ignore\\s+(?:that|this|the\\s+above|my\\s+answer)"
+            + "(?:wrong|incorrect|not\\s+(?:right|correct|it)|not(?=\\s*(?:[.!]|$)))|just\\s+kidding|scratch\\s+that|ignore\\s+(?:that|this|the\\s+above|my\\s+answer)"
             + "|never\\s*mind|I\\s+take\\s+(?:that|it)\\s+back|I\\s+was\\s+wrong|no,?\\s+wait)\\b");
 
     /** A clause that reports an earlier or someone else's answer: "I said", "my first answer was", "you think". */
@@ -72,19 +73,21 @@ public final class AnswerExtraction {
             + "|(?:my|your)\\s+(?:earlier|previous|first|original|initial|old)\\s+(?:answer|guess|choice|reply)"
             + "|you\\s+(?:may\\s+|might\\s+|probably\\s+)?(?:said|say|think|thought|suggested|claimed|got|believe|picked|chose)"
             + "|originally|initially|previously)\\b");
+    /** An unqualified "I said X": a reported answer only when the reply gives another one. */
+    private static final Pattern REPORTED_OWN = Pattern.compile("(?i)\\bI\\s+(?:said|answered|picked|chose|guessed|wrote)\\b");
     /** Where a retraction can no longer refer to the answer before it: a reported answer or a condition. */
     private static final Pattern TOPIC_CHANGE = Pattern.compile("(?i)" + REPORTED.pattern().substring(4) + "|\\bif\\b");
     private static final Pattern REFERENCE_BEFORE = Pattern.compile(
             "(?i)\\b(?:steps?|see|eq|equation|line|page|fig|figure|section|part|case|problem|question|example|item|lemma|theorem|rule)"
             + "\\.?[ \\t]*#?[ \\t]*$");
     private static final Pattern EXPLANATION = Pattern.compile(
-            "(?i)\\b(?:because|since|as|given|due|so|which|where|while|therefore|thus|hence)\\b|\\s[-–—]\\s");
+            "(?i)\\b(?:because|since|(?<!well\\s)as(?!\\s+well\\b)|given|due|so|which|where|while|therefore|thus|hence)\\b|\\s[-–—]\\s");
     private static final Pattern NEGATOR = Pattern.compile("(?i)(?:\\b(?:not|no|never|neither|nor)\\b|n['’]t\\b|≠|!=)");
     private static final Pattern DENIED_AFTER = Pattern.compile(
-            "(?i)^\\s*(?:(?:is|was|would\\s+be|are)\\s+(?:wrong|incorrect|false|not)\\b|(?:isn|wasn|aren)['’]t\\b)");
+            "(?i)^\\s*(?:(?:is|was|would\\s+be|are)\\s+(?:wrong|incorrect|false|not\\b(?!\\s*[-+]?\\d))|(?:isn|wasn|aren)['’]t\\b(?!\\s*[-+]?\\d))");
     private static final Pattern CLAUSE_BREAK = Pattern.compile("(?i)[,;:.!?\\n]|\\b(?:but|however|though|although)\\b");
     private static final Pattern SENTENCE_END = Pattern.compile("[.!?](?=\\s|$)|\\n");
-    private static final Pattern HEDGE = Pattern.compile("(?i)^[\\s,]*(?:(?:either|maybe|perhaps|possibly|probably|or|and|nor|/)[\\s,]*)+$");
+    private static final Pattern HEDGE = Pattern.compile("(?i)^[\\s,.;!?()]*(?:(?:either|maybe|perhaps|possibly|probably|or|and|nor|/)[\\s,.;!?()]*)+$");
     private static final Pattern HEDGE_WORD = Pattern.compile("(?i)\\b(?:or|and|nor)\\b|/");
     private static final Pattern OPERATOR_AFTER = Pattern.compile(
             "(?i)^[ \\t]*(?:[-+−×*÷^<>=≤≥]|/(?=[ \\t]*[\\d(])|(?:plus|minus|times|x|divided|multiplied|vs|versus)\\b)");
@@ -179,7 +182,7 @@ public final class AnswerExtraction {
         String text = clean(reply);
         String[] target = normalize(answer).split(" ");
         if (target[0].isEmpty()) return null;
-        int regionStart = -1, regionEnd = -1;
+        int regionStart = -1, regionEnd = -1, listEnd = -1;
         List<Marker> markers = markers(text);
         for (int k = markers.size() - 1; k >= 0 && regionStart < 0; k--) {
             Marker marker = markers.get(k);
@@ -189,6 +192,7 @@ public final class AnswerExtraction {
             if (text.substring(end).matches("(?is)^\\s*,?\\s*or\\b.*")) return null; // "Answer: Paris, or Lyon"
             regionStart = marker.regionStart();
             regionEnd = end;
+            listEnd = marker.regionEnd(); // "Answer: Paris, Lyon, Rome" lists past the first clause
         }
         if (regionStart < 0) {
             int[] sentence = committedSentence(text);
@@ -197,6 +201,7 @@ public final class AnswerExtraction {
             regionEnd = sentence[1];
             Matcher contrast = CONTRAST_TAIL.matcher(text.substring(regionStart, regionEnd));
             if (contrast.find()) regionEnd = regionStart + contrast.start();
+            listEnd = regionEnd;
             Matcher but = CONTRAST.matcher(text).region(regionStart, regionEnd);
             int from = -1;
             while (but.find()) from = but.end();
@@ -219,10 +224,10 @@ public final class AnswerExtraction {
         }
         if (found < 0) return null;
         int start = words.get(found)[0], end = words.get(found + target.length - 1)[1];
-        if (isDenied(text, regionStart, start, end) || isReported(text, start)) return null;
+        if (isDenied(text, regionStart, start, end) || isReported(text, start, true)) return null;
         if (text.substring(regionStart, start).matches("(?is).*(?:\\b(?:or|and|nor)|/)\\s*$")) return null; // "Lyon or Paris"
         if (text.substring(end, regionEnd).matches("(?is)^\\s*,?\\s*(?:(?:or|and|nor)\\b|/).*")) return null; // "Paris or Lyon"
-        if (listed(text, regionStart, regionEnd, start, end, String.join(" ", target))) return null;
+        if (listed(text, regionStart, listEnd, start, end, String.join(" ", target))) return null;
         if (retracted(text, end, text.length())) return null;
         return new Span(reply.substring(start, end), start, end);
     }
@@ -343,12 +348,21 @@ public final class AnswerExtraction {
      * candidate of a marker denied or reported: the marker before it), else the last answer.
      */
     private static Span choose(String text, List<Candidate> all, List<Marker> markers) {
+        Span strict = choose(text, all, markers, true);
+        if (strict != null || all.stream().noneMatch(c -> ownReport(text, c.start()))) return strict;
+        return choose(text, all, markers, false); // "I said 7 and I stand by it": the reply's only answer
+    }
+
+    /** @param ownReports whether an unqualified "I said X" is a reported answer */
+    private static Span choose(String text, List<Candidate> all, List<Marker> markers, boolean ownReports) {
         for (int k = markers.size() - 1; k >= 0; k--) {
             Marker marker = markers.get(k);
             List<Candidate> answers = new ArrayList<>();
             for (Candidate c : all) {
                 if (c.start() < marker.regionStart() || c.end() > marker.regionEnd()) continue;
-                if (!isDenied(text, marker.regionStart(), c.start(), c.end()) && !isReported(text, c.start())) answers.add(c);
+                if (!isDenied(text, marker.regionStart(), c.start(), c.end()) && !isReported(text, c.start(), ownReports)) {
+                    answers.add(c);
+                }
             }
             if (answers.isEmpty()) continue; // "Note the answer is not 8": the marker before decides
             // Two different answers before any explanation: "Answer: 7, 8, 9", "The answer is 7 (or maybe 8)".
@@ -359,23 +373,23 @@ public final class AnswerExtraction {
             }
             String first = answers.get(0).value();
             for (Candidate c : answers) if (c.start() < answerEnd && !c.value().equals(first)) return null;
-            return settle(text, all, answers.get(0));
+            return settle(text, all, answers.get(0), ownReports);
         }
         Candidate chosen = null;
-        for (Candidate c : all) if (!rejected(text, c)) chosen = c;
-        return chosen == null ? null : settle(text, all, chosen);
+        for (Candidate c : all) if (!rejected(text, c, ownReports)) chosen = c;
+        return chosen == null ? null : settle(text, all, chosen, ownReports);
     }
 
     /** The chosen answer unless it is hedged with a neighbour, denied later, or retracted. */
-    private static Span settle(String text, List<Candidate> all, Candidate chosen) {
+    private static Span settle(String text, List<Candidate> all, Candidate chosen, boolean ownReports) {
         int i = all.indexOf(chosen);
         for (int j = i - 1; j >= 0; j--) {
-            if (rejected(text, all.get(j))) continue; // a denied neighbour is no alternative: "7, and 8 isn't right"
+            if (rejected(text, all.get(j), ownReports)) continue; // a denied neighbour is no alternative: "7, and 8 isn't right"
             if (hedged(text, all.get(j), chosen)) return null;
             break;
         }
         for (int j = i + 1; j < all.size(); j++) {
-            if (rejected(text, all.get(j))) continue;
+            if (rejected(text, all.get(j), ownReports)) continue;
             if (hedged(text, chosen, all.get(j))) return null;
             break;
         }
@@ -397,7 +411,8 @@ public final class AnswerExtraction {
         int stop = Math.min(limit, sentenceEnd(text, sentenceEnd(text, end) + 1));
         Matcher topic = TOPIC_CHANGE.matcher(text).region(end, stop);
         if (topic.find()) stop = topic.start();
-        return RETRACTION.matcher(text).region(end, stop).find();
+        // Transparent, unanchored bounds: "it is not" before the next answer ("it is not 8") is a denial, no retraction.
+        return RETRACTION.matcher(text).region(end, stop).useTransparentBounds(true).useAnchoringBounds(false).find();
     }
 
     /** Where the sentence holding {@code from} ends (its final punctuation), or the text's end. */
@@ -407,56 +422,72 @@ public final class AnswerExtraction {
         return end.find(from) ? end.start() : text.length();
     }
 
-    private static boolean rejected(String text, Candidate c) {
-        return isDenied(text, 0, c.start(), c.end()) || isReported(text, c.start());
+    private static boolean rejected(String text, Candidate c, boolean ownReports) {
+        return isDenied(text, 0, c.start(), c.end()) || isReported(text, c.start(), ownReports);
     }
 
-    /** Whether the clause before {@code start} reports an earlier or someone else's answer. */
-    private static boolean isReported(String text, int start) {
+    /**
+     * Whether the clause before {@code start} reports an earlier or someone else's answer; an
+     * unqualified "I said" counts only when {@code ownReports}.
+     */
+    private static boolean isReported(String text, int start, boolean ownReports) {
+        Matcher r = REPORTED.matcher(clauseBefore(text, start));
+        while (r.find()) if (ownReports || !REPORTED_OWN.matcher(r.group()).matches()) return true;
+        return false;
+    }
+
+    /** Whether the clause before {@code start} says "I said", "I chose", ... unqualified. */
+    private static boolean ownReport(String text, int start) {
+        Matcher r = REPORTED.matcher(clauseBefore(text, start));
+        while (r.find()) if (REPORTED_OWN.matcher(r.group()).matches()) return true;
+        return false;
+    }
+
+    private static String clauseBefore(String text, int start) {
         String before = text.substring(0, start);
         Matcher brk = CLAUSE_BREAK.matcher(before);
         int clauseStart = 0;
         while (brk.find()) clauseStart = brk.end();
-        return REPORTED.matcher(before.substring(clauseStart)).find();
+        return before.substring(clauseStart);
     }
 
     /**
-     * Whether the words [start, end) are one item of a list of alternatives in [from, to): three or
-     * more comma-separated short items ("Lyon, Marseille, Paris"), or the second of two ("Lyon,
-     * Paris"; "Paris, France" and "Yes, Paris" are one answer).
+     * Whether the words [start, end) are one item of a list of alternatives in [from, to): with two or
+     * more other comma-separated short items ("Lyon, Marseille, Paris"; "It could be Paris, Lyon,
+     * Rome"), or after another ("Lyon, Paris"). "Paris, France", "It's Paris, of course" and "Yes,
+     * Paris" are one answer: one item after it, and discourse words ("yes", "of course"), do not count.
      */
     private static boolean listed(String text, int from, int to, int start, int end, String answer) {
         int left = text.lastIndexOf(',', start - 1);
         if (left < from) left = from - 1;
         int right = text.indexOf(',', end);
         if (right < 0 || right >= to) right = to;
-        if (!text.substring(left + 1, start).matches("(?is)\\s*(?:(?:or|and|either|maybe|perhaps|possibly)\\s+)*")
-                || !text.substring(end, right).matches("[\\s.!?]*")) {
-            return false; // not a list item of its own
-        }
+        if (!text.substring(end, right).matches("[\\s.!?]*")) return false; // "Paris is the capital, ..."
         int before = 0, after = 0;
-        String leftItem = null;
-        for (int r = left; r >= from; ) {
-            int l = Math.max(text.lastIndexOf(',', r - 1), from - 1);
-            String item = text.substring(l + 1, r);
-            if (!shortItem(item)) break;
-            if (!normalize(item).equals(answer)) { // "Paris, Paris" repeats one answer
-                if (leftItem == null) leftItem = item;
-                before++;
+        if (text.substring(left + 1, start).matches("(?is)\\s*(?:(?:or|and|either|maybe|perhaps|possibly)\\s+)*")) {
+            for (int r = left; r >= from; ) {
+                int l = Math.max(text.lastIndexOf(',', r - 1), from - 1);
+                String item = text.substring(l + 1, r);
+                if (!shortItem(item)) break;
+                if (alternative(item, answer)) before++;
+                r = l;
+                if (l < from) break;
             }
-            r = l;
-            if (l < from) break;
         }
         for (int l = right; l < to; ) {
             int r = text.indexOf(',', l + 1);
             if (r < 0 || r > to) r = to;
             String item = text.substring(l + 1, r);
             if (!shortItem(item)) break;
-            if (!normalize(item).equals(answer)) after++;
+            if (alternative(item, answer)) after++;
             l = r;
         }
-        if (before + after >= 2) return true;
-        return before == 1 && leftItem != null && !DISCOURSE.matcher(leftItem).matches();
+        return before + after >= 2 || before == 1;
+    }
+
+    /** A list item other than the answer itself ("Paris, Paris") or a discourse word ("Yes", "of course"). */
+    private static boolean alternative(String item, String answer) {
+        return !normalize(item).equals(answer) && !DISCOURSE.matcher(item).matches();
     }
 
     private static boolean shortItem(String item) {

@@ -241,6 +241,23 @@ class VerifierTest {
     }
 
     @Test
+    void secondReviewOfTheNewRules() {
+        assertCases(List.of(
+                new Case("number", "7", "3 + 4 = 7, and 7 is not 8.", true, "'7 is not 8' compares; it does not deny 7"),
+                new Case("number", "7", "I said 7 and I stand by it.", true, "the reply's only answer is its own, unqualified 'I said 7'"),
+                new Case("choice", "B", "After ruling out the others, I chose B.", true, "'I chose B' is the reply's only answer"),
+                new Case("number", "7", "The answer is 7. Actually, it's not.", false, "'it's not' at the end retracts the answer"),
+                new Case("choice", "A", "A. Or B. Or C.", false, "options joined by 'Or' across sentences are a hedge"),
+                new Case("number", "8", "7. Or 8?", false, "a hedge across sentences"),
+                new Case("number", "8", "7 (or maybe 8)", false, "a parenthetical alternative is a hedge without a marker too"),
+                new Case("number", "7", "The answer is 7 as well as 8.", false, "'as well as' adds an answer; it explains nothing"),
+                new Case("exact", "Paris", "It could be Paris, Lyon, Rome.", false, "the answer heads a list of alternatives"),
+                new Case("exact", "Paris", "Answer: Paris, Lyon, Rome", false, "a list after the marker"),
+                new Case("exact", "Paris", "Answer: Paris, France", true, "one answer with its country"),
+                new Case("exact", "Paris", "Answer: Paris, because it is the seat of government.", true, "an explanation is no list")));
+    }
+
+    @Test
     void theExtractedAnswerIsReported() {
         assertEquals(new Verifier.Verdict(true, "1000"), Verifier.of("number").verify("1000", "The total is 1,000."));
         assertEquals(new Verifier.Verdict(false, "8"), Verifier.of("number").verify("7", "3 + 4 = 8, not 7"));
