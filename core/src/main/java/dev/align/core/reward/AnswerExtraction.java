@@ -122,7 +122,7 @@ public final class AnswerExtraction {
         List<Candidate> all = new ArrayList<>();
         Matcher m = NUMBER.matcher(text);
         while (m.find()) {
-            if (isOperand(text, m.start(), m.end()) || REFERENCE_BEFORE.matcher(text.substring(0, m.start())).find()) continue;
+            if (isOperand(text, m.start(), m.end()) || endsWith(REFERENCE_BEFORE, text, m.start())) continue;
             all.add(new Candidate(m.start(), m.end(), canonicalNumber(m.group())));
         }
         return choose(text, all, markers(text));
@@ -140,8 +140,8 @@ public final class AnswerExtraction {
             int g = m.group(1) != null ? 1 : m.group(2) != null ? 2 : 3;
             String letter = m.group(g);
             if (g == 3 && (letter.equals("A") || letter.equals("I"))
-                    && (!STRONG_AFTER.matcher(text.substring(m.end())).find() || letter.equals("I") && text.startsWith(",", m.end()))
-                    && !OPTION_BEFORE.matcher(text.substring(0, m.start())).find()) {
+                    && (!startsWith(STRONG_AFTER, text, m.end()) || letter.equals("I") && text.startsWith(",", m.end()))
+                    && !endsWith(OPTION_BEFORE, text, m.start())) {
                 continue; // the article "A" or the pronoun "I" ("I, for one, ...")
             }
             all.add(new Candidate(m.start(g), m.end(g), letter.toUpperCase(Locale.ROOT)));
@@ -160,10 +160,9 @@ public final class AnswerExtraction {
             if (!first.find()) continue;
             int s = marker.regionStart() + first.start(1);
             String letter = first.group(1);
-            String after = text.substring(s + 1);
             boolean plain = Character.isUpperCase(letter.charAt(0)) && !letter.equals("A") && !letter.equals("I");
-            if (!plain && !STRONG_AFTER.matcher(after).find() && !EXPLAINED_AFTER.matcher(after).find()) continue;
-            if (letter.equals("I") && after.startsWith(",")) continue;
+            if (!plain && !startsWith(STRONG_AFTER, text, s + 1) && !startsWith(EXPLAINED_AFTER, text, s + 1)) continue;
+            if (letter.equals("I") && text.startsWith(",", s + 1)) continue;
             if (all.stream().noneMatch(c -> c.start() == s)) all.add(new Candidate(s, s + 1, letter.toUpperCase(Locale.ROOT)));
         }
         all.sort((x, y) -> Integer.compare(x.start(), y.start()));
@@ -444,7 +443,7 @@ public final class AnswerExtraction {
     }
 
     private static String clauseBefore(String text, int start) {
-        String before = text.substring(0, start);
+        String before = text.substring(Math.max(0, start - CLAUSE_WINDOW), start);
         Matcher brk = CLAUSE_BREAK.matcher(before);
         int clauseStart = 0;
         while (brk.find()) clauseStart = brk.end();
@@ -576,13 +575,13 @@ public final class AnswerExtraction {
 
     /** A negator among the (up to four) words before the span in its clause, or "is wrong" after it. */
     private static boolean isDenied(String text, int from, int start, int end) {
-        String before = text.substring(from, start);
+        String before = text.substring(Math.max(from, start - CLAUSE_WINDOW), start);
         Matcher brk = CLAUSE_BREAK.matcher(before);
         int clauseStart = 0;
         while (brk.find()) clauseStart = brk.end();
         String[] words = before.substring(clauseStart).trim().split("\\s+");
         String lastWords = String.join(" ", java.util.Arrays.copyOfRange(words, Math.max(0, words.length - 4), words.length));
-        return NEGATOR.matcher(lastWords).find() || DENIED_AFTER.matcher(text.substring(end)).find();
+        return NEGATOR.matcher(lastWords).find() || startsWith(DENIED_AFTER, text, end);
     }
 
     /** Two different candidates joined only by "or"/"and"/"/" (and hedge words): neither is committed. */
@@ -592,8 +591,21 @@ public final class AnswerExtraction {
         return HEDGE.matcher(between).matches() && HEDGE_WORD.matcher(between).find();
     }
 
+    /** How far back a clause is searched (a longer clause is cut here): keeps extraction linear in the reply. */
+    private static final int CLAUSE_WINDOW = 300;
+
+    /** Whether a {@code ^}-anchored pattern matches at {@code end} (it may see to the reply's end). */
+    private static boolean startsWith(Pattern p, String text, int end) {
+        return p.matcher(text).region(end, text.length()).lookingAt();
+    }
+
+    /** Whether a {@code $}-anchored pattern matches just before {@code start} (within 80 characters). */
+    private static boolean endsWith(Pattern p, String text, int start) {
+        return p.matcher(text).region(Math.max(0, start - 80), start).useTransparentBounds(true).find();
+    }
+
     private static boolean isOperand(String text, int start, int end) {
-        return OPERATOR_AFTER.matcher(text.substring(end)).find() || OPERATOR_BEFORE.matcher(text.substring(0, start)).find();
+        return startsWith(OPERATOR_AFTER, text, end) || endsWith(OPERATOR_BEFORE, text, start);
     }
 
     private static String canonicalNumber(String s) {
