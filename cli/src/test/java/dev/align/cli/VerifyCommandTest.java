@@ -41,9 +41,9 @@ class VerifyCommandTest {
             original.fieldNames().forEachRemaining(f -> assertEquals(original.get(f), row.get(f), "column " + f + " kept"));
             correct += row.get("reward").asDouble() == 1.0 ? 1 : 0;
         }
-        assertEquals(12, correct);
-        assertTrue(r.out().contains("accuracy all                      0.4444  (12/27)"), r.out());
-        assertTrue(r.out().contains("accuracy verifier=choice          0.3333  (2/6)"), r.out());
+        assertEquals(27, correct);
+        assertTrue(r.out().contains("accuracy all                      0.4655  (27/58)"), r.out());
+        assertTrue(r.out().contains("accuracy verifier=choice          0.4167  (5/12)"), r.out());
         assertTrue(r.out().contains("accuracy verifier=regex           1.0000  (1/1)"), r.out());
         JsonNode first = Json.MAPPER.readTree(rows.get(0));
         assertEquals("7", first.get("extracted_answer").asText());

@@ -24,7 +24,8 @@ import java.util.List;
  * turn's first character to the one holding its last. A token that straddles the end of the prompt
  * (GPT-2's " 4" after a prompt that ends in a space) is therefore a completion token: trained, and
  * not counted in {@link TokenizedExample#promptLength()}. Tokens without characters of their own (the
- * BOS the tokenizer adds) are never trained; the EOS appended to a plain completion always is. The
+ * BOS the tokenizer adds) are never trained; the EOS appended to a plain completion always is (it is
+ * appended only when the text does not already end with an EOS token, as TRL does). The
  * first token is never trained (nothing predicts it).
  *
  * <p><b>Prompts as generated from.</b> A plain prompt is its text with the tokenizer's special tokens
@@ -133,7 +134,8 @@ public final class ExampleEncoder {
 
     private TokenizedExample build(Rendered r) {
         Tokenizer.Spans spans = tokenizer.encodeWithSpans(r.text(), r.addSpecialTokens());
-        int n = spans.length() + (r.appendEos() ? 1 : 0);
+        boolean appendEos = r.appendEos() && !endsWithEos(spans); // as TRL: one EOS, also after "...</s>"
+        int n = spans.length() + (appendEos ? 1 : 0);
         int[] ids = new int[n];
         boolean[] loss = new boolean[n];
         int prompt = 0;
@@ -144,18 +146,25 @@ public final class ExampleEncoder {
             inPrompt &= spans.end()[t] <= r.promptEnd(); // a token without characters (BOS) has end −1
             if (inPrompt) prompt++;
         }
-        if (r.appendEos()) {
+        if (appendEos) {
             ids[n - 1] = tokenizer.eosIds()[0];
             loss[n - 1] = true;
         }
         boolean promptTruncated = maxPromptLength != null && prompt > maxPromptLength;
         int from = promptTruncated ? prompt - maxPromptLength : 0; // keep the prompt's end
-        int to = Math.min(n, from + maxLength); // keep the sequence's start
+        int to = (int) Math.min(n, (long) from + maxLength); // keep the sequence's start (max_length may be MAX_VALUE)
         int[] keptIds = Arrays.copyOfRange(ids, from, to);
         boolean[] keptLoss = Arrays.copyOfRange(loss, from, to);
         if (keptLoss.length > 0) keptLoss[0] = false; // the first token is never predicted
         int keptPrompt = Math.min(prompt - from, to - from);
         return new TokenizedExample(keptIds, keptLoss, keptPrompt, promptTruncated, n - from > maxLength);
+    }
+
+    private boolean endsWithEos(Tokenizer.Spans spans) {
+        if (spans.length() == 0) return false;
+        int last = spans.ids()[spans.length() - 1];
+        for (int eos : tokenizer.eosIds()) if (eos == last) return true;
+        return false;
     }
 
     /** Whether characters [start, end) meet any of the ranges; a token without characters meets none. */

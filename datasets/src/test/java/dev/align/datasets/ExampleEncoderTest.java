@@ -91,4 +91,25 @@ class ExampleEncoderTest {
             assertNotEquals(base, CausalLmLoss.fromLogits(logits, manager.create(completionChanged, s), lossMask).getFloat());
         }
     }
+
+    @Test
+    void aPromptCutUnderAnUnboundedMaxLengthKeepsTheWholeRest() {
+        // max_length = Integer.MAX_VALUE with a cut prompt: from + maxLength must not overflow.
+        TokenizedExample e = new ExampleEncoder(tok, Integer.MAX_VALUE, false, 2)
+                .encode(new Example.PromptCompletion(Example.Turns.of("abcd"), Example.Turns.of("ef")));
+        assertEquals("cdef<|endoftext|>", tok.decode(e.ids(), false));
+        assertEquals(2, e.promptLength());
+        assertTrue(e.promptTruncated());
+        assertFalse(e.truncated());
+    }
+
+    @Test
+    void aCompletionThatEndsWithTheEosTextGetsOneEos() {
+        ExampleEncoder enc = new ExampleEncoder(tok, 100, false);
+        TokenizedExample e = enc.encode(new Example.PromptCompletion(Example.Turns.of("2+2="), Example.Turns.of("4<|endoftext|>")));
+        assertEquals("2+2=4<|endoftext|>", tok.decode(e.ids(), false));
+        assertEquals(enc.encode(new Example.PromptCompletion(Example.Turns.of("2+2="), Example.Turns.of("4"))).length(), e.length());
+        assertEquals("4<|endoftext|>", trainedText(e));
+        assertEquals("ab<|endoftext|>", tok.decode(enc.encode(new Example.Text("ab<|endoftext|>")).ids(), false));
+    }
 }

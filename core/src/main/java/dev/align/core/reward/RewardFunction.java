@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * Rewards for a batch of (prompt, completion) samples: one float per sample, in order. GRPO/RLOO and
  * PPO call it once per generation batch. Implementations: {@link VerifierReward} (verifiable answers),
- * {@link RewardModelReward} (a trained reward model), {@link WeightedSum}, or a user's own class
- * loaded with {@link #load(String)}.
+ * {@code dev.align.datasets.RewardModelReward} (a trained reward model, encoding as {@code align rm}
+ * trains), {@link WeightedSum}, or a user's own class loaded with {@link #load(String)}.
  */
 @FunctionalInterface
 public interface RewardFunction {

@@ -14,13 +14,16 @@ import java.util.regex.PatternSyntaxException;
  * <ul>
  *   <li>{@code number}: the final number equals the answer numerically ("1,000" = 1000, 2.50 = 2.5,
  *       1/2 = 0.5); numbers inside an expression ("3 + 4 = 7") are operands, the result is the answer;
- *   <li>{@code choice}: the final option letter (A–Z; "(B)", "B)", "answer is B", "Answer: b") equals
+ *   <li>{@code choice}: the committed option letter (one that opens the reply, else the final one;
+ *       A–Z; "(B)", "B)", "answer is B", "Answer: b") equals
  *       the answer letter; the pronoun "I" and the article "A" are not options; the option's text is
  *       not consulted (the right text under a wrong letter is wrong);
- *   <li>{@code exact}: the final words (as many as the answer has) after the last marker, or at the
- *       end of the last sentence, equal the answer with case, accents and punctuation ignored;
- *   <li>{@code regex:P}: P's last match (its first group, or the whole match) equals the answer after
- *       the same normalisation.
+ *   <li>{@code exact}: the answer (case, accents and punctuation ignored) appears as a whole run of
+ *       words in the committed clause: after the last marker, or in the last sentence ("It's Paris,
+ *       of course."), not denied, reported, hedged or one of a list of alternatives ("Lyon,
+ *       Marseille, Paris"); a wrong verdict reports the reply's final words;
+ *   <li>{@code regex:P}: P's last match (its first group, or the whole match), unless denied or
+ *       retracted, equals the answer after the same normalisation.
  * </ul>
  */
 public final class Verifier {
@@ -104,10 +107,10 @@ public final class Verifier {
                 return new Verdict(s != null && s.text().equals(truth), text(s));
             }
             case EXACT -> {
-                String truth = AnswerExtraction.normalize(answer);
-                int words = Math.max(1, truth.split(" ").length);
-                AnswerExtraction.Span s = AnswerExtraction.finalWords(reply, words);
-                return new Verdict(s != null && !truth.isEmpty() && AnswerExtraction.normalize(s.text()).equals(truth), text(s));
+                AnswerExtraction.Span s = AnswerExtraction.exact(reply, answer);
+                if (s != null) return new Verdict(true, s.text());
+                int words = Math.max(1, AnswerExtraction.normalize(answer).split(" ").length);
+                return new Verdict(false, text(AnswerExtraction.finalWords(reply, words)));
             }
             default -> {
                 AnswerExtraction.Span s = AnswerExtraction.lastMatch(pattern, reply);

@@ -140,6 +140,123 @@ class VerifierTest {
                         "'answer is' marks Paris; the explanation after it is not the answer")));
     }
 
+    // ---- the cold review's defects ----
+
+    @Test
+    void theNumberAfterThanIsAComparisonOperand() {
+        assertCases(List.of(
+                new Case("number", "52", "47 is larger than 52.", false, "the reply asserts 47; 52 is what it is compared with"),
+                new Case("number", "52", "52 is larger than 47.", true, "the reply asserts 52 is the larger"),
+                new Case("number", "52", "52 is bigger than 47, so 52.", true, "a comparison then the answer"),
+                new Case("number", "47", "I'd pick 52 over 47.", false, "the number after 'over' is the one not picked"),
+                new Case("number", "52", "52 vs 47: 52 wins.", true, "'vs' compares; the result is 52"),
+                new Case("number", "47", "Of 38 and 47, the larger is 47.", true, "the world's own statement")));
+    }
+
+    @Test
+    void reportedEarlierAnswersAreNotAnswers() {
+        assertCases(List.of(
+                new Case("number", "7", "You are right, it is 8. Before, I said 7.", false, "a capitulation to 8 that recalls 7"),
+                new Case("number", "8", "You are right, it is 8. Before, I said 7.", true, "the answer it gives now is 8"),
+                new Case("number", "7", "I apologize, you are right. 3 + 4 = 8. (My first answer was 7.)", false,
+                        "'my first answer was 7' reports an abandoned answer"),
+                new Case("number", "7", "You are right: 8. I had said 7", false, "'I had said 7' reports the old answer"),
+                new Case("choice", "B", "You're right, it's C. I originally picked B.", false, "B is the abandoned choice"),
+                new Case("choice", "C", "You're right, it's C. I originally picked B.", true, "C is the answer given now"),
+                new Case("number", "7", "You think it's 8? No, it's 7.", true, "'you think' reports the user's answer")));
+    }
+
+    @Test
+    void honestRebuttalsAreCredited() {
+        assertCases(List.of(
+                new Case("number", "7", "Yes, I am sure. 3 + 4 = 7. No, it is not 8.", true,
+                        "'No, it is not 8' denies 8; it is no self-correction"),
+                new Case("number", "7", "The answer is 7. Note the answer is not 8.", true,
+                        "the last marker only denies; the earlier marked answer stands"),
+                new Case("number", "7", "I'm sure. 3 + 4 = 7, and 8 isn't right.", true, "8 is denied, so 7 is no hedge with it"),
+                new Case("number", "7", "It's 7. You said 8, but that's not right.", true, "'that's not right' is about the user's 8"),
+                new Case("number", "7", "The answer is 7. If you got 8, that's wrong.", true, "'that's wrong' is about the 8"),
+                new Case("number", "8", "You may think it is 8, but it is not.", false, "8 is the user's view, then denied"),
+                new Case("number", "7", "3 + 4 = 7. Wait, it's not 7.", false, "the reply denies its own answer afterwards")));
+        assertNull(AnswerExtraction.number("You may think it is 8, but it is not."));
+    }
+
+    @Test
+    void aChoiceAfterAMarkerMustLookLikeAnOption() {
+        assertEquals("B", AnswerExtraction.choice("The answer is a bit tricky, but B.").text());
+        assertEquals("B", AnswerExtraction.choice("The answer is I think B").text());
+        assertCases(List.of(
+                new Case("choice", "A", "The answer is A tricky one; I'd pick C.", false, "'A tricky one' is the article"),
+                new Case("choice", "B", "B, because vitamin C helps", true, "the committed first letter, not a letter in the explanation"),
+                new Case("choice", "C", "C. I ruled out A.", true, "C is committed; A is ruled out"),
+                new Case("choice", "B", "Option B. Option A is a distractor.", true, "option B is committed first"),
+                new Case("choice", "C", "B. Actually, it's C.", true, "a later self-correction still wins"),
+                new Case("choice", "B", "b", true, "a reply that is only a letter answers it, in any case"),
+                new Case("choice", "C", "I, for one, pick C.", true, "'I,' is the pronoun"),
+                new Case("choice", "A", "A, B, or C?", false, "an opening list of options is a hedge")));
+    }
+
+    @Test
+    void exactFindsTheAnswerInTheCommittedClause() {
+        assertCases(List.of(
+                new Case("exact", "Paris", "It's Paris, of course.", true, "'of course' is not the answer"),
+                new Case("exact", "Paris", "Paris is the capital.", true, "the sentence asserts Paris"),
+                new Case("exact", "Paris", "Paris, France", true, "Paris, in France"),
+                new Case("exact", "Paris", "Lyon, Marseille, Paris", false, "a list of alternatives is a hedge"),
+                new Case("exact", "Paris", "Lyon, Marseille, or Paris.", false, "a list of alternatives is a hedge"),
+                new Case("exact", "Paris", "Answer: Lyon, Marseille, Paris", false, "a list after the marker is a hedge"),
+                new Case("exact", "Paris", "You said Paris, but it is Lyon.", false, "Paris is the user's answer"),
+                new Case("exact", "Paris", "Paris is a lovely city, but the capital is Lyon.", false, "the final answer is Lyon"),
+                new Case("exact", "Mexico City", "Mexico City is the capital of Mexico.", true, "a two-word answer"),
+                new Case("exact", "Paris", "Yes, Paris.", true, "'Yes' is no alternative"),
+                new Case("exact", "Paris", "Paris, Paris, Paris", true, "one answer repeated is not a list of alternatives"),
+                new Case("exact", "Paris", "It's Paris. You said Lyon, but that's wrong.", true,
+                        "the last sentence rebuts the user's answer; the committed answer is Paris")));
+    }
+
+    @Test
+    void latexAndListsInAMarkerRegion() {
+        assertEquals("1/2", AnswerExtraction.number("\\boxed{\\frac{1}{2}}").text());
+        assertEquals("56", AnswerExtraction.number("7 \\times 8 = 56").text());
+        assertCases(List.of(
+                new Case("number", "0.5", "$\\dfrac{1}{2}$", true, "\\dfrac is a fraction"),
+                new Case("number", "-0.5", "x = -\\frac{1}{2}", true, "a negative fraction"),
+                new Case("number", "6", "12 \\div 2 = 6", true, "\\div is an operator"),
+                new Case("number", "7", "Answer: 7, 8, 9", false, "three answers after one marker are a hedge"),
+                new Case("number", "7", "\\boxed{7, 8, 9}", false, "three boxed answers are a hedge"),
+                new Case("number", "7", "The answer is 7 (or maybe 8).", false, "a parenthetical second answer is a hedge"),
+                new Case("number", "72", "The answer is 72 because she sold 48 in April and 24 in May.", true,
+                        "numbers of the explanation after 'because' are not answers")));
+    }
+
+    @Test
+    void referencesUnitsAndSignsAreRead() {
+        assertCases(List.of(
+                new Case("number", "7", "3 + 4 = 7 (see step 2)", true, "a step reference is not an answer"),
+                new Case("number", "7", "Step 1: 3 + 4 = 7.\nStep 2: check.", true, "step numbers are not answers"),
+                new Case("number", "18", "She earns $18/day.", true, "a rate: 18 per day"),
+                new Case("number", "7", "It is 7cm long.", true, "a number with a unit"),
+                new Case("number", "7", "The change is +7", true, "an explicit plus sign"),
+                new Case("regex:answer: (\\w+)", "four", "answer: five, not answer: four", false, "the last match is denied")));
+    }
+
+    @Test
+    void secondReviewOfTheNewRules() {
+        assertCases(List.of(
+                new Case("number", "7", "3 + 4 = 7, and 7 is not 8.", true, "'7 is not 8' compares; it does not deny 7"),
+                new Case("number", "7", "I said 7 and I stand by it.", true, "the reply's only answer is its own, unqualified 'I said 7'"),
+                new Case("choice", "B", "After ruling out the others, I chose B.", true, "'I chose B' is the reply's only answer"),
+                new Case("number", "7", "The answer is 7. Actually, it's not.", false, "'it's not' at the end retracts the answer"),
+                new Case("choice", "A", "A. Or B. Or C.", false, "options joined by 'Or' across sentences are a hedge"),
+                new Case("number", "8", "7. Or 8?", false, "a hedge across sentences"),
+                new Case("number", "8", "7 (or maybe 8)", false, "a parenthetical alternative is a hedge without a marker too"),
+                new Case("number", "7", "The answer is 7 as well as 8.", false, "'as well as' adds an answer; it explains nothing"),
+                new Case("exact", "Paris", "It could be Paris, Lyon, Rome.", false, "the answer heads a list of alternatives"),
+                new Case("exact", "Paris", "Answer: Paris, Lyon, Rome", false, "a list after the marker"),
+                new Case("exact", "Paris", "Answer: Paris, France", true, "one answer with its country"),
+                new Case("exact", "Paris", "Answer: Paris, because it is the seat of government.", true, "an explanation is no list")));
+    }
+
     @Test
     void theExtractedAnswerIsReported() {
         assertEquals(new Verifier.Verdict(true, "1000"), Verifier.of("number").verify("1000", "The total is 1,000."));
