@@ -2,6 +2,7 @@ package dev.align.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.align.core.OfflineDjl;
+import dev.align.core.logprob.ReferencePolicy;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
@@ -69,8 +70,8 @@ final class DpoCommand implements Callable<Integer> {
                 Dataset eval = options.evalData == null ? null
                         : Dataset.open(options.evalData, Format.PREFERENCE, options.skipBadLines);
                 NDManager manager = OfflineDjl.newManager();
-                TransformerPolicy model = ModelDirectory.load(options.model, manager);
-                TransformerPolicy reference = ref == null ? null : ModelDirectory.load(Path.of(ref.toString()), manager)) {
+                TransformerPolicy model = ModelDirectory.load(options.model, manager)) {
+            ReferencePolicy reference = ref == null ? null : ReferencePolicy.load(Path.of(ref.toString()), manager);
             if (dpo.precomputeRefLogProbs()) {
                 out.printf("precomputing reference log-probs for %d pairs...%n",
                         train.size() + (eval == null ? 0 : eval.size()));

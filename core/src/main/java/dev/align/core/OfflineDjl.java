@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Utils;
+import java.util.function.Supplier;
 
 /**
  * The one door to DJL's engine. It forces offline mode before the first Engine or tokenizer call,
@@ -55,6 +56,24 @@ public final class OfflineDjl {
     /** A new root manager on the CPU. */
     public static NDManager newManager() {
         return engine().newBaseManager(Device.cpu());
+    }
+
+    /** Whether this thread records operations for autograd (true inside a {@code GradientCollector}). */
+    public static boolean isRecording() {
+        engine();
+        return JniUtils.isGradMode();
+    }
+
+    /** Runs {@code body} with recording off on this thread, like {@code torch.no_grad()}, then restores it. */
+    public static <T> T withoutRecording(Supplier<T> body) {
+        boolean recording = isRecording();
+        if (!recording) return body.get();
+        JniUtils.setGradMode(false);
+        try {
+            return body.get();
+        } finally {
+            JniUtils.setGradMode(true);
+        }
     }
 
     /** PyTorch's intra-op thread count. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.align.core.EngineTest;
 import dev.align.core.GradientCheck;
 import dev.align.core.TinyModels;
+import dev.align.core.logprob.ReferencePolicy;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
@@ -83,7 +84,7 @@ class DpoTest extends EngineTest {
                 for (double rpo : new double[] {0, 0.5}) {
                     DpoConfig c = dpo(config(1), type, type == DpoConfig.LossType.SIGMOID || type == DpoConfig.LossType.ROBUST
                             ? 0.1 : 0, rpo, false);
-                    ReferenceLogProbs ref = new ReferenceLogProbs(reference, false, type == DpoConfig.LossType.IPO);
+                    ReferencePolicy ref = ReferencePolicy.shared(reference);
                     DpoObjective o = new DpoObjective(d, null, encoder, c, ref, policy.tokenizer().padId());
                     GradientCheck.check(policy, model -> o.loss(model, all).loss(), 3, 1e-3, 1e-2, 5);
                 }
