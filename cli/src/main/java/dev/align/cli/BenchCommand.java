@@ -9,10 +9,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align.core.OfflineDjl;
 import dev.align.core.generation.SamplingConfig;
 import dev.align.core.io.Json;
+import dev.align.core.logprob.LogProbs;
 import dev.align.core.model.ModelConfig;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.model.Scalars;
-import dev.align.core.model.SequenceLogProbs;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.Tokenizer;
 import dev.align.core.train.AdamW;
@@ -202,9 +202,10 @@ final class BenchCommand implements Callable<Integer> {
             double seconds = medianStepSeconds(manager, model, accumulation, 1e-6, () -> {
                 for (int i = 0; i < ids.length; i++) ids[i] = random.nextInt(vocab);
                 NDArray x = manager.create(ids, shape), m = manager.create(mask, shape), y = manager.create(response, shape);
-                NDArray ref = precomputed ? manager.zeros(new Shape(rows)) : SequenceLogProbs.sum(reference, x, m, y);
+                NDArray ref = precomputed ? manager.zeros(new Shape(rows))
+                        : LogProbs.DEFAULT.sequences(reference, x, m, y).sum();
                 try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
-                    NDArray ratio = SequenceLogProbs.sum(model, x, m, y).sub(ref);
+                    NDArray ratio = LogProbs.DEFAULT.sequences(model, x, m, y).sum().sub(ref);
                     NDArray h = ratio.get("0:" + pairsPerMicro).sub(ratio.get(pairsPerMicro + ":"));
                     gc.backward(DpoLoss.sigmoid(h, 0.1, 0).mean().div(accumulation));
                 }

@@ -2,6 +2,7 @@ package dev.align.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.align.core.config.ConfigKey;
+import dev.align.core.logprob.ReferencePolicy;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
@@ -54,10 +55,10 @@ final class DpoCommand implements Callable<Integer>, ConfiguredCommand<DpoComman
                 Dataset train = Dataset.open(options.data, Format.PREFERENCE, options.skipBadLines);
                 Dataset eval = options.evalData == null ? null
                         : Dataset.open(options.evalData, Format.PREFERENCE, options.skipBadLines);
-                TransformerPolicy model = ModelDirectory.load(options.model, manager);
-                TransformerPolicy reference = ref == null ? null : ModelDirectory.load(ref, manager)) {
+                TransformerPolicy model = ModelDirectory.load(options.model, manager)) {
+            ReferencePolicy reference = ref == null ? null : ReferencePolicy.load(ref, manager);
             TrainOptions.checkTokenizerFits(model, options.model, model, options.model);
-            if (reference != null) TrainOptions.checkTokenizerFits(model, options.model, reference, ref); // it reads the policy's tokens
+            if (reference != null) TrainOptions.checkTokenizerFits(model, options.model, reference.model(), ref); // it reads the policy's tokens
             TrainOptions.checkFirstRows(train, model, dpo.training().maxLength());
             TrainOptions.checkFirstRows(eval, model, dpo.training().maxLength());
             if (dpo.precomputeRefLogProbs()) {

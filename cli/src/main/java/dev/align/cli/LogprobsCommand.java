@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align.core.io.Json;
+import dev.align.core.logprob.LogProbs;
 import dev.align.core.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -39,7 +40,8 @@ final class LogprobsCommand implements Callable<Integer> {
                 m[i] = 1;
             }
             NDArray input = nd.create(l, new Shape(1, ids.length));
-            float[] logp = loaded.model().tokenLogProbs(input, nd.create(m, new Shape(1, ids.length))).toFloatArray();
+            float[] logp = LogProbs.DEFAULT.sequences(loaded.model(), input, nd.create(m, new Shape(1, ids.length)), null)
+                    .logProbs().toFloatArray(); // (T−1): logp[i − 1] is token i's
             double sum = 0;
             for (float f : logp) sum += f;
             PrintWriter out = spec.commandLine().getOut();

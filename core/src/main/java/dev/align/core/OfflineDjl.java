@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
+import java.util.function.Supplier;
 
 /**
  * The one door to DJL's engine. It forces offline mode before the first Engine or tokenizer call,
@@ -102,6 +103,24 @@ public final class OfflineDjl {
         }
         if (index >= gpus) throw new BadInputException("device " + name + ": only " + gpus + " CUDA GPU(s) visible");
         return Device.gpu(index);
+    }
+
+    /** Whether this thread records operations for autograd (true inside a {@code GradientCollector}). */
+    public static boolean isRecording() {
+        engine();
+        return JniUtils.isGradMode();
+    }
+
+    /** Runs {@code body} with recording off on this thread, like {@code torch.no_grad()}, then restores it. */
+    public static <T> T withoutRecording(Supplier<T> body) {
+        boolean recording = isRecording();
+        if (!recording) return body.get();
+        JniUtils.setGradMode(false);
+        try {
+            return body.get();
+        } finally {
+            JniUtils.setGradMode(true);
+        }
     }
 
     /** PyTorch's intra-op thread count. */

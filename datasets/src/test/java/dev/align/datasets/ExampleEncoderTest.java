@@ -77,9 +77,10 @@ class ExampleEncoderTest {
                 loss[t] = e.loss()[t] ? 1 : 0;
             }
             Shape s = new Shape(1, n);
-            NDArray logits = model.logits(manager.create(ids, s), manager.create(mask, s));
+            NDArray attention = manager.create(mask, s);
+            NDArray logits = model.logits(manager.create(ids, s), attention);
             NDArray lossMask = manager.create(loss, s);
-            float base = CausalLmLoss.fromLogits(logits, manager.create(ids, s), lossMask).getFloat();
+            float base = CausalLmLoss.fromLogits(logits, manager.create(ids, s), attention, lossMask).getFloat();
             long[] promptChanged = ids.clone();
             long[] completionChanged = ids.clone();
             for (int t = 0; t < n; t++) {
@@ -87,8 +88,8 @@ class ExampleEncoderTest {
             }
             completionChanged[n - 2] = (ids[n - 2] + 7) % 256; // a completion token ("s" of Paris)
             assertEquals(1, loss[n - 2]);
-            assertEquals(base, CausalLmLoss.fromLogits(logits, manager.create(promptChanged, s), lossMask).getFloat(), 0f);
-            assertNotEquals(base, CausalLmLoss.fromLogits(logits, manager.create(completionChanged, s), lossMask).getFloat());
+            assertEquals(base, CausalLmLoss.fromLogits(logits, manager.create(promptChanged, s), attention, lossMask).getFloat(), 0f);
+            assertNotEquals(base, CausalLmLoss.fromLogits(logits, manager.create(completionChanged, s), attention, lossMask).getFloat());
         }
     }
 

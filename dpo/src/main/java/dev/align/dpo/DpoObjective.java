@@ -2,6 +2,8 @@ package dev.align.dpo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import dev.align.core.logprob.ReferencePolicy;
+import dev.align.core.logprob.TokenLogProbs;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.model.Scalars;
 import dev.align.core.train.CausalLmLoss;
@@ -31,13 +33,13 @@ public final class DpoObjective implements Objective {
     private final Dataset eval;
     private final ExampleEncoder encoder;
     private final DpoConfig config;
-    private final ReferenceLogProbs reference;
+    private final ReferencePolicy reference;
     private final int padId;
     private final KeptRows trainRows;
     private final KeptRows evalRows;
     private final Map<String, Double> dataCounts = new LinkedHashMap<>();
 
-    DpoObjective(Dataset train, Dataset eval, ExampleEncoder encoder, DpoConfig config, ReferenceLogProbs reference,
+    DpoObjective(Dataset train, Dataset eval, ExampleEncoder encoder, DpoConfig config, ReferencePolicy reference,
             int padId) {
         this.train = train;
         this.eval = eval;
@@ -108,39 +110,33 @@ public final class DpoObjective implements Objective {
     private Pass pass(PolicyModel model, Dataset data, int[] examples) {
         boolean normalised = config.lossType() == DpoConfig.LossType.IPO;
         PreferenceBatch batch = PreferenceBatch.of(model.manager(), data, examples, encoder, padId);
-        NDArray logits = model.logits(batch.tokens().ids(), batch.tokens().attention());
-        NDArray tokenLogProbs = PolicyModel.tokenLogProbs(logits, batch.tokens().ids(),
-                batch.tokens().attention());
-        NDArray policy = batch.logProbs(tokenLogProbs, normalised); // (2B)
-        NDArray ref = reference.of(model.manager(), data, examples, batch); // (2B)
-        NDArray chosenRatio = batch.chosen(policy).sub(batch.chosen(ref)); // (B)
-        NDArray rejectedRatio = batch.rejected(policy).sub(batch.rejected(ref)); // (B)
-        NDArray losses = DpoLoss.of(config.lossType(), chosenRatio.sub(rejectedRatio), config.beta(), config.labelSmoothing());
-        NDArray loss = losses.mean();
+        TokenLogProbs tokens = batch.tokenLogProbs(model); // (2B, T−1)
+        NDArray policy = batch.logProbs(tokens, normalised); // (B, 2): chosen, rejected
+        NDArray ref = reference.scores(model.manager(), data, examples,
+                (r, ex) -> batch.referenceLogProbs(r, normalised)); // (B, 2)
+        NDArray ratios = policy.sub(ref); // (B, 2): log π/π_ref of the chosen and the rejected response
+        NDArray h = ratios.get(":, 0").sub(ratios.get(":, 1")); // (B)
+        NDArray loss = DpoLoss.of(config.lossType(), h, config.beta(), config.labelSmoothing()).mean();
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (config.rpoAlpha() > 0) { // RPO: NLL of the chosen responses, averaged over their tokens
-            int b = batch.pairs();
-            NDArray nll = CausalLmLoss.fromLogits(logits.get("0:" + b), batch.tokens().ids().get("0:" + b),
-                    batch.tokens().loss().get("0:" + b));
+            NDArray nll = CausalLmLoss.of(tokens.rows(0, batch.pairs()));
             loss = loss.add(nll.mul((float) config.rpoAlpha()));
             metrics.put("nll_loss", (double) Scalars.toFloat(nll));
         }
-        float[] chosenRewards = chosenRatio.mul((float) config.beta()).toFloatArray();
-        float[] rejectedRewards = rejectedRatio.mul((float) config.beta()).toFloatArray();
-        float[] chosenLogps = batch.chosen(policy).toFloatArray(), rejectedLogps = batch.rejected(policy).toFloatArray();
-        double c = 0, r = 0, acc = 0, lc = 0, lr = 0;
-        for (int i = 0; i < chosenRewards.length; i++) {
-            c += chosenRewards[i];
-            r += rejectedRewards[i];
-            acc += chosenRewards[i] > rejectedRewards[i] ? 1 : 0;
-            lc += chosenLogps[i];
-            lr += rejectedLogps[i];
+        float[] r = ratios.mul((float) config.beta()).toFloatArray(), logps = policy.toFloatArray(); // (B, 2) each
+        double c = 0, rj = 0, acc = 0, lc = 0, lr = 0;
+        int n = examples.length;
+        for (int i = 0; i < n; i++) {
+            c += r[2 * i];
+            rj += r[2 * i + 1];
+            acc += r[2 * i] > r[2 * i + 1] ? 1 : 0;
+            lc += logps[2 * i];
+            lr += logps[2 * i + 1];
         }
-        int n = chosenRewards.length;
         metrics.put("rewards/chosen", c / n);
-        metrics.put("rewards/rejected", r / n);
+        metrics.put("rewards/rejected", rj / n);
         metrics.put("rewards/accuracies", acc / n);
-        metrics.put("rewards/margins", (c - r) / n);
+        metrics.put("rewards/margins", (c - rj) / n);
         metrics.put("logps/chosen", lc / n);
         metrics.put("logps/rejected", lr / n);
         return new Pass(loss, metrics, batch.tokens().tokens());

@@ -1,5 +1,6 @@
 package dev.align.dpo;
 
+import dev.align.core.logprob.ReferencePolicy;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
@@ -14,16 +15,17 @@ import java.util.Map;
  */
 public final class DpoTrainer {
     private final PolicyModel model;
-    private final PolicyModel referenceModel;
+    private final ReferencePolicy reference;
     private final DpoConfig config;
 
     /**
-     * @param reference the reference model (frozen), or null for a frozen copy of {@code model}; a
-     *     given reference stays the caller's to close
+     * @param reference the reference policy (e.g. {@link ReferencePolicy#load} for {@code --ref-model},
+     *     {@link ReferencePolicy#shared} for a model that serves other roles), or null for a frozen
+     *     copy of {@code model}; {@link #train} closes it
      */
-    public DpoTrainer(PolicyModel model, PolicyModel reference, DpoConfig config) {
+    public DpoTrainer(PolicyModel model, ReferencePolicy reference, DpoConfig config) {
         this.model = model;
-        this.referenceModel = reference;
+        this.reference = reference;
         this.config = config;
     }
 
@@ -33,12 +35,18 @@ public final class DpoTrainer {
                 config.maxPromptLength());
         int padId = model.tokenizer().padId();
         boolean normalised = config.lossType() == DpoConfig.LossType.IPO;
-        PolicyModel ref = referenceModel != null ? referenceModel : model.frozenCopy();
-        try (ReferenceLogProbs reference = new ReferenceLogProbs(ref, referenceModel == null, normalised)) {
-            if (config.precomputeRefLogProbs()) {
-                reference.precompute(encoder, padId, config.training().perDeviceTrainBatchSize(), train, eval);
+        try (ReferencePolicy ref = reference != null ? reference : ReferencePolicy.frozenCopyOf(model)) {
+            if (config.precomputeRefLogProbs()) { // TRL's precompute_ref_log_probs: score every pair once, free the model
+                int batchSize = Math.max(1, config.training().perDeviceTrainBatchSize());
+                for (Dataset data : new Dataset[] {train, eval}) {
+                    if (data != null) {
+                        ref.precompute(data, data.size(), batchSize,
+                                PreferenceBatch.referenceScores(data, encoder, padId, normalised));
+                    }
+                }
+                ref.release();
             }
-            DpoObjective objective = new DpoObjective(train, eval, encoder, config, reference, padId);
+            DpoObjective objective = new DpoObjective(train, eval, encoder, config, ref, padId);
             return new Trainer("dpo", model, objective, config.training(), out, resolvedConfig, progress).train(resume);
         }
     }

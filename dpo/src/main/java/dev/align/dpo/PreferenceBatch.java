@@ -2,8 +2,10 @@ package dev.align.dpo;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.align.core.logprob.LogProbs;
+import dev.align.core.logprob.ReferencePolicy;
+import dev.align.core.logprob.TokenLogProbs;
 import dev.align.core.model.PolicyModel;
-import dev.align.core.model.SequenceLogProbs;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.Example;
 import dev.align.datasets.ExampleEncoder;
@@ -33,25 +35,30 @@ record PreferenceBatch(TokenBatch tokens, int pairs) {
         return new PreferenceBatch(TokenBatch.of(manager, rows, padId), examples.length);
     }
 
+    /** The reference's (chosen, rejected) log-probs of examples of a dataset, (n, 2), for precomputing. */
+    static ReferencePolicy.ExampleScores referenceScores(Dataset data, ExampleEncoder encoder, int padId,
+            boolean lengthNormalised) {
+        return (reference, examples) -> of(reference.model().manager(), data, examples, encoder, padId)
+                .referenceLogProbs(reference, lengthNormalised);
+    }
+
+    /** Per-token log-probs of every row's response tokens under the policy: (2B, T−1). */
+    TokenLogProbs tokenLogProbs(PolicyModel model) {
+        return LogProbs.DEFAULT.sequences(model, tokens.ids(), tokens.attention(), tokens.loss());
+    }
+
+    /** (chosen, rejected) log-probs of each pair under the reference, without gradients: (B, 2). */
+    NDArray referenceLogProbs(ReferencePolicy reference, boolean lengthNormalised) {
+        return logProbs(reference.sequences(LogProbs.DEFAULT, tokens.ids(), tokens.attention(), tokens.loss()),
+                lengthNormalised);
+    }
+
     /**
-     * log π(y|x) of every row (2B): summed over response tokens, or averaged over them when {@code
-     * lengthNormalised} (IPO).
+     * log π(y|x) of each pair's (chosen, rejected) responses, (B, 2): summed over response tokens, or
+     * averaged over them when {@code lengthNormalised} (IPO).
      */
-    NDArray logProbs(PolicyModel model, boolean lengthNormalised) {
-        return logProbs(model.tokenLogProbs(tokens.ids(), tokens.attention()), lengthNormalised);
-    }
-
-    /** The same from per-token log-probs (2B, T−1) already computed. */
-    NDArray logProbs(NDArray tokenLogProbs, boolean lengthNormalised) {
-        NDArray sum = SequenceLogProbs.sum(tokenLogProbs, tokens.loss());
-        return lengthNormalised ? sum.div(SequenceLogProbs.count(tokens.loss()).maximum(1f)) : sum;
-    }
-
-    NDArray chosen(NDArray rows) {
-        return rows.get("0:" + pairs);
-    }
-
-    NDArray rejected(NDArray rows) {
-        return rows.get(pairs + ":");
+    NDArray logProbs(TokenLogProbs rows, boolean lengthNormalised) {
+        NDArray perRow = lengthNormalised ? rows.mean() : rows.sum(); // (2B): chosen…, rejected…
+        return perRow.reshape(2, pairs).transpose(); // (B, 2)
     }
 }

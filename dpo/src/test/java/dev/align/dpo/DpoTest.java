@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.align.core.EngineTest;
 import dev.align.core.GradientCheck;
 import dev.align.core.TinyModels;
+import dev.align.core.logprob.ReferencePolicy;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
@@ -83,7 +84,7 @@ class DpoTest extends EngineTest {
                 for (double rpo : new double[] {0, 0.5}) {
                     DpoConfig c = dpo(config(1), type, type == DpoConfig.LossType.SIGMOID || type == DpoConfig.LossType.ROBUST
                             ? 0.1 : 0, rpo, false);
-                    ReferenceLogProbs ref = new ReferenceLogProbs(reference, false, type == DpoConfig.LossType.IPO);
+                    ReferencePolicy ref = ReferencePolicy.shared(reference);
                     DpoObjective o = new DpoObjective(d, null, encoder, c, ref, policy.tokenizer().padId());
                     GradientCheck.check(policy, model -> o.loss(model, all).loss(), 3, 1e-3, 1e-2, 5);
                 }
@@ -149,7 +150,7 @@ class DpoTest extends EngineTest {
             assertTrue(metrics.contains("\"num_dropped_too_long\":1.0"), metrics);
 
             ExampleEncoder encoder = new ExampleEncoder(m.tokenizer(), 64, false);
-            ReferenceLogProbs ref = new ReferenceLogProbs(m, false, false);
+            ReferencePolicy ref = ReferencePolicy.shared(m);
             assertEquals(16, new DpoObjective(d, d, encoder, dpo(config(1), DpoConfig.LossType.SIGMOID, 0, 0, false), ref,
                     m.tokenizer().padId()).size(), "16 of 17 pairs are trained");
             DpoConfig cut = new DpoConfig(config(1), 0.1, DpoConfig.LossType.SIGMOID, 0, 0, false, 40);

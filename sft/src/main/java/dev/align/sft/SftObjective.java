@@ -2,8 +2,8 @@ package dev.align.sft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import dev.align.core.logprob.TokenLogProbs;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.model.Scalars;
 import dev.align.core.train.CausalLmLoss;
@@ -65,8 +65,10 @@ public final class SftObjective implements Objective {
         }
         TokenBatch b = TokenBatch.of(model.manager(), packing ? pack(rows) : rows, padId);
         NDArray logits = model.logits(b.ids(), b.attention());
-        NDArray loss = CausalLmLoss.fromLogits(logits, b.ids(), b.loss());
-        return new Step(loss, Map.of("mean_token_accuracy", (double) accuracy(logits, b)), b.tokens());
+        TokenLogProbs logProbs = TokenLogProbs.fromLogits(logits, b.ids(), b.attention(), b.loss(), 1.0, false);
+        NDArray loss = CausalLmLoss.of(logProbs);
+        return new Step(loss, Map.of("mean_token_accuracy", (double) accuracy(logits, b.ids(), logProbs.mask())),
+                b.tokens());
     }
 
     @Override
@@ -81,9 +83,10 @@ public final class SftObjective implements Objective {
                 for (int i = start; i < Math.min(eval.size(), start + batchSize); i++) rows.add(encoder.encode(eval.get(i)));
                 TokenBatch b = TokenBatch.of(model.manager(), rows, padId);
                 NDArray logits = model.logits(b.ids(), b.attention());
-                double targets = Scalars.toFloat(b.loss().get(new NDIndex(":, 1:")).sum());
-                lossSum += Scalars.toFloat(CausalLmLoss.fromLogits(logits, b.ids(), b.loss())) * targets;
-                accSum += accuracy(logits, b) * targets;
+                TokenLogProbs logProbs = TokenLogProbs.fromLogits(logits, b.ids(), b.attention(), b.loss(), 1.0, false);
+                double targets = Scalars.toFloat(logProbs.mask().sum());
+                lossSum += Scalars.toFloat(CausalLmLoss.of(logProbs)) * targets;
+                accSum += accuracy(logits, b.ids(), logProbs.mask()) * targets;
                 weight += targets;
             }
         }
@@ -121,12 +124,10 @@ public final class SftObjective implements Objective {
         return new TokenizedExample(ids, loss, false);
     }
 
-    /** Share of trained targets whose argmax prediction is right. */
-    private static float accuracy(NDArray logits, TokenBatch b) {
-        NDArray predicted = logits.get(new NDIndex(":, :-1")).argMax(-1); // (B, T−1)
-        NDArray targets = b.ids().get(new NDIndex(":, 1:"));
-        NDArray mask = b.loss().get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
-        NDArray hits = predicted.eq(targets).toType(DataType.FLOAT32, false).mul(mask);
+    /** Share of counted targets (mask (B, T−1), {@link TokenLogProbs}'s rule) whose argmax prediction is right. */
+    private static float accuracy(NDArray logits, NDArray ids, NDArray mask) {
+        NDArray predicted = TokenLogProbs.predicting(logits).argMax(-1); // (B, T−1)
+        NDArray hits = predicted.eq(TokenLogProbs.targets(ids)).toType(DataType.FLOAT32, false).mul(mask);
         return Scalars.toFloat(hits.sum()) / Math.max(1f, Scalars.toFloat(mask.sum()));
     }
 }

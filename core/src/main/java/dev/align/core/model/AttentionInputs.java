@@ -10,10 +10,13 @@ import ai.djl.ndarray.types.Shape;
  *
  * @param positions (B, Tnew) int64: index of each token among the real tokens of its row
  * @param bias (B, 1, Tnew, Ttotal) float32: 0 where a query may attend, {@link #MASKED} elsewhere; null
- *     when nothing is masked (one new token per row and no padding), which spares the op when decoding
+ *     when nothing is masked (one new token per row and no padding), which spares the op when decoding.
+ *     A query with no allowed key (a padding token before its row's first real token) attends to
+ *     itself alone: a fully masked row would otherwise spread uniformly over every key, later real
+ *     tokens included, and its outputs would depend on the future.
  */
 public record AttentionInputs(NDArray positions, NDArray bias) {
-    /** Large and finite, so a fully masked (padding) query row stays free of NaNs. */
+    /** Large and finite: a masked score underflows to exactly 0 after the softmax. */
     public static final float MASKED = -1e9f;
 
     /**
@@ -37,10 +40,13 @@ public record AttentionInputs(NDArray positions, NDArray bias) {
             }
             for (int i = 0; i < newTokens; i++) {
                 int row = (b * newTokens + i) * total;
+                boolean any = false;
                 for (int j = 0; j < total; j++) {
                     boolean allowed = j <= past + i && mask[b * total + j] != 0;
                     bias[row + j] = allowed ? 0f : MASKED;
+                    any |= allowed;
                 }
+                if (!any) bias[row + past + i] = 0f; // a query with no allowed key (left padding) sees only itself
             }
         }
         return new AttentionInputs(manager.create(positions, new Shape(batch, newTokens)),

@@ -2,8 +2,6 @@ package dev.align.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import dev.align.core.generation.GenerationOutput;
 import dev.align.core.generation.Generator;
 import dev.align.core.generation.SamplingConfig;
@@ -17,7 +15,8 @@ import java.util.Map;
  * model) and an optional value head (PPO critic) on the same backbone.
  *
  * <p>Token ids are (B, T) int64 arrays; an attention mask is (B, T) with 1 for real tokens and 0 for
- * padding on either side. Results do not depend on padding, batch size or batch position.
+ * padding on either side. Results at real tokens do not depend on padding, batch size or batch
+ * position. Per-token log-probs of given tokens come from {@link dev.align.core.logprob.LogProbs}.
  */
 public interface PolicyModel extends AutoCloseable {
 
@@ -40,22 +39,6 @@ public interface PolicyModel extends AutoCloseable {
     /** Logits (B, T, V) for token ids. */
     default NDArray logits(NDArray ids, NDArray attentionMask) {
         return logits(hidden(ids, attentionMask));
-    }
-
-    /**
-     * log p(ids[t] | ids[&lt;t]) for t = 1..T−1: (B, T−1), zero where ids[t] is padding. Callers
-     * multiply by their own loss mask (e.g. completion tokens only) and sum.
-     */
-    default NDArray tokenLogProbs(NDArray ids, NDArray attentionMask) {
-        return tokenLogProbs(logits(ids, attentionMask), ids, attentionMask);
-    }
-
-    /** Per-token log-probs from logits already computed. */
-    static NDArray tokenLogProbs(NDArray logits, NDArray ids, NDArray attentionMask) {
-        NDArray shifted = logits.get(new NDIndex(":, :-1")); // (B, T−1, V) predicts ids[:, 1:]
-        NDArray targets = ids.get(new NDIndex(":, 1:"));
-        NDArray targetMask = attentionMask.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false);
-        return Functional.tokenLogProbs(shifted, targets).mul(targetMask);
     }
 
     boolean hasScoreHead();

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
+import dev.align.core.logprob.LogProbs;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.ByteLevelVocabulary;
 import java.util.List;
@@ -73,7 +74,7 @@ class GenerationTest extends EngineTest {
             System.arraycopy(prompt, 0, all, 0, prompt.length);
             System.arraycopy(out.tokens(), 0, all, prompt.length, out.tokens().length);
             NDArray[] b = TinyModels.batch(manager, List.of(all), 0, false);
-            float[] scored = model.tokenLogProbs(b[0], b[1]).get(new NDIndex("0, {}:", prompt.length - 1)).toFloatArray();
+            float[] scored = LogProbs.DEFAULT.sequences(model, b[0], b[1], null).logProbs().get(new NDIndex("0, {}:", prompt.length - 1)).toFloatArray();
             assertArrayEquals(scored, out.logProbs(), 1e-4f);
         }
     }

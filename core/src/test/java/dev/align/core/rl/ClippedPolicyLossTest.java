@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.align.core.EngineTest;
 import dev.align.core.GradientCheck;
 import dev.align.core.TinyModels;
+import dev.align.core.logprob.LogProbs;
 import dev.align.core.model.TransformerPolicy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -116,7 +117,7 @@ class ClippedPolicyLossTest extends EngineTest {
                     new int[] {70, 80, 90, 100, 110}), model.tokenizer().padId(), false);
             NDArray ids = batch[0], attention = batch[1];
             NDArray mask = attention.get(new NDIndex(":, 1:")).toType(DataType.FLOAT32, false); // (2, 5), row 2 padded once
-            NDArray start = model.tokenLogProbs(ids, attention).stopGradient(); // (2, 5)
+            NDArray start = LogProbs.DEFAULT.sequences(model, ids, attention, null).logProbs().stopGradient(); // (2, 5)
             Shape s = start.getShape();
             // π_old so that ρ starts on both sides of both clip limits, far enough from them for finite differences
             float[] logRatio = {0.1f, 0.5f, -0.7f, 0f, -0.5f, -0.7f, 0.5f, 0.1f, -0.1f, 0};
@@ -125,7 +126,7 @@ class ClippedPolicyLossTest extends EngineTest {
             NDArray advantages = manager.create(new float[] {1, 1, -2, -1, 2, -1, 1, -1, 0.5f, 0.5f}, s);
             for (LossAggregation aggregation : LossAggregation.values()) {
                 GradientCheck.check(model, m -> {
-                    NDArray logp = m.tokenLogProbs(ids, attention);
+                    NDArray logp = LogProbs.DEFAULT.sequences(m, ids, attention, null).logProbs();
                     NDArray perToken = ClippedPolicyLoss.perToken(logp, old, advantages, 0.2, 0.28)
                             .add(KlEstimator.K3.of(logp, ref).mul(0.04f)); // GRPO's + β·k3
                     return aggregation.apply(perToken, mask, 12, 8);
