@@ -297,7 +297,7 @@ final class BenchCommand implements Callable<Integer> {
             try (TransformerPolicy model = TransformerPolicy.initialize(manager, config, Tokenizer.byteLevel(), 3)) {
                 long n = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum() - (long) v * hidden;
                 RolloutEngine engine = new RolloutEngine(model);
-                engine.generate(randomPrompts(8, 16, 0), cfg.withMaxBatchSize(8)); // warm-up
+                engine.generate(randomPrompts(rolloutBatch, 16, 0), cfg); // warm-up (JIT, allocator at full size)
                 RolloutStats before = engine.stats();
                 long t0 = System.nanoTime();
                 engine.generate(randomPrompts(rolloutBatch, 16, 1), cfg);

@@ -113,20 +113,15 @@ final class TokenSampler {
             NDArray token = pick(w, pending, uniforms); // (B, 1)
             NDArray p = probs.gather(token, 1); // (B, 1)
             long[] picked = token.toLongArray();
-            float[] pv; // per row: its probability, then (with top-p) the mass strictly above it
-            if (topP < 1f) {
-                NDArray above = probs.mul(probs.gt(p)).sum(ROW, true); // (B, 1)
-                pv = p.concat(above, 1).toFloatArray();
-            } else {
-                pv = p.toFloatArray();
-            }
-            int stride = topP < 1f ? 2 : 1;
+            float[] pv = p.toFloatArray();
+            float[] above = null; // mass strictly above each row's token, when some row needs the check
+            if (topP < 1f && !surelyKept(pv, pending)) above = probs.mul(probs.gt(p)).sum(ROW, true).toFloatArray();
             boolean more = false;
             for (int r = 0; r < rows; r++) {
                 if (!pending[r]) continue;
-                if (stride == 1 || pv[2 * r + 1] < topP) {
+                if (above == null || above[r] < topP) {
                     tokens[r] = picked[r];
-                    logProbs[r] = (float) Math.log(pv[stride * r]);
+                    logProbs[r] = (float) Math.log(pv[r]);
                     pending[r] = false;
                 } else {
                     more = true;
@@ -135,6 +130,18 @@ final class TokenSampler {
             if (!more) return new Choice(tokens, logProbs);
             pivot = p;
         }
+    }
+
+    /**
+     * Whether every pending row's token is in the top-p set without looking: the mass above a token of
+     * probability q is at most 1 − q, below top_p when q &gt; 1 − top_p (with a margin for rounding). Peaked
+     * distributions, typical of trained models, then skip the pass over the vocabulary.
+     */
+    private boolean surelyKept(float[] p, boolean[] pending) {
+        for (int r = 0; r < p.length; r++) {
+            if (pending[r] && p[r] <= 1f - topP + 1e-5f) return false;
+        }
+        return true;
     }
 
     /**

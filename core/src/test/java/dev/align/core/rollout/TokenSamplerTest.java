@@ -34,6 +34,24 @@ class TokenSamplerTest extends EngineTest {
     }
 
     @Test
+    void topPHoldsForSingleRowsWhereLikelyTokensSkipTheCheck() {
+        // One row per call: a token with p > 1 − top_p (0.40, 0.30) is kept without the pass over the vocabulary.
+        TokenSampler sampler = new TokenSampler(1f, 0, 0.8f, 0f);
+        int draws = 3000;
+        double[] seen = new double[LOGITS.length];
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = manager.create(LOGITS, new Shape(1, LOGITS.length));
+            SplittableRandom rng = new SplittableRandom(5);
+            for (int i = 0; i < draws; i++) {
+                seen[(int) sampler.sample(logits, new boolean[] {true}, r -> (float) rng.nextDouble()).tokens()[0]] += 1.0 / draws;
+            }
+        }
+        double[] expected = {0.30 / 0.85, 0, 0, 0.40 / 0.85, 0.15 / 0.85};
+        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], seen[i], 0.04, Arrays.toString(seen));
+    }
+
+    @Test
     void minPDropsTokensBelowAFractionOfTheBest() {
         // min-p 0.3: the floor is 0.3 · 0.40 = 0.12, so 0.10 and 0.05 go.
         assertFrequencies(new TokenSampler(1f, 0, 1f, 0.3f), new double[] {0.30 / 0.85, 0, 0, 0.40 / 0.85, 0.15 / 0.85});
