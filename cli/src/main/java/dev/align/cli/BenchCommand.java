@@ -7,13 +7,16 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align.core.OfflineDjl;
-import dev.align.core.generation.SamplingConfig;
 import dev.align.core.io.Json;
 import dev.align.core.logprob.LogProbs;
 import dev.align.core.model.ModelConfig;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.model.Scalars;
 import dev.align.core.model.TransformerPolicy;
+import dev.align.core.rollout.Prompt;
+import dev.align.core.rollout.RolloutConfig;
+import dev.align.core.rollout.RolloutEngine;
+import dev.align.core.rollout.RolloutStats;
 import dev.align.core.tokenizer.Tokenizer;
 import dev.align.core.train.AdamW;
 import dev.align.core.train.CausalLmLoss;
@@ -31,8 +34,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code align bench}: speed on this machine. Matmul peak, training throughput of a 6-layer d=256
- * model as a fraction of that peak, DPO pairs/s with and without a live reference model, and
- * generation with and without the KV cache.
+ * model as a fraction of that peak, DPO pairs/s with and without a live reference model,
+ * generation with and without the KV cache, and the rollout engine's sampling speed against the
+ * compute bound (batch 64) and the memory-read floor (batch 1), with its sampling share of a step.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure matmul peak, training and generation speed.")
 final class BenchCommand implements Callable<Integer> {
@@ -51,6 +55,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", defaultValue = "256") int newTokens;
     @Option(names = "--gemm-size", defaultValue = "2048") int gemmSize;
     @Option(names = "--json", description = "Also print the results as one JSON object.") boolean json;
+    @Option(names = "--sections", split = ",", defaultValue = "train,dpo,generate,rollout",
+            description = "Which measurements to run (default: ${DEFAULT-VALUE}).") List<String> sections;
+    @Option(names = "--rollout-vocabs", split = ",", defaultValue = "8192,32768",
+            description = "Vocabulary sizes of the rollout models (default: ${DEFAULT-VALUE}).") List<Integer> rolloutVocabs;
+    @Option(names = "--rollout-batch", defaultValue = "64") int rolloutBatch;
+    @Option(names = "--rollout-new-tokens", defaultValue = "128") int rolloutNewTokens;
+    @Option(names = "--threads", defaultValue = "" + RolloutConfig.DEFAULT_THREADS,
+            description = "PyTorch threads while decoding; 0 = PyTorch's default (default: ${DEFAULT-VALUE}).") int threads;
 
     @Override
     public Integer call() {
@@ -67,58 +79,59 @@ final class BenchCommand implements Callable<Integer> {
                 long params = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
                 long flopParams = params - (long) vocab * hidden; // the input embedding is a lookup, not a matmul
                 double flopsPerToken = 6.0 * flopParams + 12.0 * layers * seqLen * hidden;
-                double trainTps = trainTokensPerSecond(manager, model);
-                double fraction = trainTps * flopsPerToken / 1e9 / peak;
                 results.put("params", params);
-                results.put("train_tokens_per_second", trainTps);
-                results.put("train_fraction_of_peak", fraction);
-                out.printf("training            %8.0f tokens/s  %d layers, d=%d, vocab %d, T=%d, batch %d (micro-batch %d), %,d params%n",
-                        trainTps, layers, hidden, vocab, seqLen, batch, microBatch, params);
-                out.printf("                    %8.1f GFLOP/s = %.0f%% of peak (6·N·tokens + attention)  target >= 50%%: %s%n",
-                        trainTps * flopsPerToken / 1e9, 100 * fraction, fraction >= 0.5 ? "PASS" : "FAIL");
-
-                double dpoLive = dpoPairsPerSecond(manager, model, false);
-                double dpoPrecomputed = dpoPairsPerSecond(manager, model, true);
-                results.put("dpo_pairs_per_second", dpoLive);
-                results.put("dpo_precomputed_ref_pairs_per_second", dpoPrecomputed);
-                out.printf("DPO                 %8.2f pairs/s with the reference model, %.2f with precomputed reference "
-                        + "log-probs (T=%d, %d pairs per step in micro-batches of %d)%n", dpoLive, dpoPrecomputed, seqLen,
-                        batch / 2, Math.max(1, microBatch / 2));
-
-                if (newTokens == 0) {
-                    if (json) out.println(Json.compact(results));
-                    return 0;
+                if (sections.contains("train")) {
+                    double trainTps = trainTokensPerSecond(manager, model);
+                    double fraction = trainTps * flopsPerToken / 1e9 / peak;
+                    results.put("train_tokens_per_second", trainTps);
+                    results.put("train_fraction_of_peak", fraction);
+                    out.printf("training            %8.0f tokens/s  %d layers, d=%d, vocab %d, T=%d, batch %d (micro-batch %d), %,d params%n",
+                            trainTps, layers, hidden, vocab, seqLen, batch, microBatch, params);
+                    out.printf("                    %8.1f GFLOP/s = %.0f%% of peak (6·N·tokens + attention)  target >= 50%%: %s%n",
+                            trainTps * flopsPerToken / 1e9, 100 * fraction, fraction >= 0.5 ? "PASS" : "FAIL");
                 }
-                double b1Cache = generationTokensPerSecond(model, 1, true);
-                double b1NoCache = generationTokensPerSecond(model, 1, false);
-                double b8Cache = generationTokensPerSecond(model, 8, true);
-                double b8NoCache = generationTokensPerSecond(model, 8, false);
-                results.put("generate_b1_cache_tokens_per_second", b1Cache);
-                results.put("generate_b1_nocache_tokens_per_second", b1NoCache);
-                results.put("generate_b8_cache_tokens_per_second", b8Cache);
-                results.put("generate_b8_nocache_tokens_per_second", b8NoCache);
-                out.printf("generate batch 1    %8.1f tokens/s with KV cache, %8.1f without (%d new tokens)%n",
-                        b1Cache, b1NoCache, newTokens);
-                out.printf("generate batch 8    %8.1f tokens/s with KV cache, %8.1f without%n", b8Cache, b8NoCache);
-                double speedup8 = b8Cache / b8NoCache;
-                double speedup1 = b1Cache / b1NoCache;
-                double batchGain = b8Cache / b1Cache;
-                results.put("kv_cache_speedup_batch8", speedup8);
-                results.put("kv_cache_speedup_batch1", speedup1);
-                results.put("batch8_over_batch1", batchGain);
-                out.printf("KV cache speed-up   %8.1fx at batch 8  target >= 8x: %s%n", speedup8, speedup8 >= 8 ? "PASS" : "FAIL");
-                // At batch 1 a cached step is bound by reading every weight once; recomputation is bound by compute.
-                double bandwidth = readBandwidth(manager);
-                double weightBytes = 4.0 * (params - (long) vocab * hidden); // float32, embedding rows are looked up
-                double floorMs = weightBytes / (bandwidth * 1e9) * 1e3;
-                double bestSpeedup1 = (1e3 / b1NoCache) / floorMs;
-                results.put("memory_read_gb_per_second", bandwidth);
-                results.put("batch1_step_floor_ms", floorMs);
-                out.printf("KV cache speed-up   %8.1fx at batch 1  (a cached step reads %.1f MB of weights: at the measured %.1f GB/s"
-                        + " that is >= %.2f ms/token, so at most %.1fx over recomputation's %.2f ms/token)%n", speedup1,
-                        weightBytes / 1e6, bandwidth, floorMs, bestSpeedup1, 1e3 / b1NoCache);
-                out.printf("batch 8 / batch 1   %8.1fx  target >= 4x: %s%n", batchGain, batchGain >= 4 ? "PASS" : "FAIL");
+                if (sections.contains("dpo")) {
+                    double dpoLive = dpoPairsPerSecond(manager, model, false);
+                    double dpoPrecomputed = dpoPairsPerSecond(manager, model, true);
+                    results.put("dpo_pairs_per_second", dpoLive);
+                    results.put("dpo_precomputed_ref_pairs_per_second", dpoPrecomputed);
+                    out.printf("DPO                 %8.2f pairs/s with the reference model, %.2f with precomputed reference "
+                            + "log-probs (T=%d, %d pairs per step in micro-batches of %d)%n", dpoLive, dpoPrecomputed, seqLen,
+                            batch / 2, Math.max(1, microBatch / 2));
+                }
+                if (sections.contains("generate") && newTokens > 0) {
+                    double b1Cache = generationTokensPerSecond(model, 1, true);
+                    double b1NoCache = generationTokensPerSecond(model, 1, false);
+                    double b8Cache = generationTokensPerSecond(model, 8, true);
+                    double b8NoCache = generationTokensPerSecond(model, 8, false);
+                    results.put("generate_b1_cache_tokens_per_second", b1Cache);
+                    results.put("generate_b1_nocache_tokens_per_second", b1NoCache);
+                    results.put("generate_b8_cache_tokens_per_second", b8Cache);
+                    results.put("generate_b8_nocache_tokens_per_second", b8NoCache);
+                    out.printf("generate batch 1    %8.1f tokens/s with KV cache, %8.1f without (%d new tokens)%n",
+                            b1Cache, b1NoCache, newTokens);
+                    out.printf("generate batch 8    %8.1f tokens/s with KV cache, %8.1f without%n", b8Cache, b8NoCache);
+                    double speedup8 = b8Cache / b8NoCache;
+                    double speedup1 = b1Cache / b1NoCache;
+                    double batchGain = b8Cache / b1Cache;
+                    results.put("kv_cache_speedup_batch8", speedup8);
+                    results.put("kv_cache_speedup_batch1", speedup1);
+                    results.put("batch8_over_batch1", batchGain);
+                    out.printf("KV cache speed-up   %8.1fx at batch 8  target >= 8x: %s%n", speedup8, speedup8 >= 8 ? "PASS" : "FAIL");
+                    // At batch 1 a cached step is bound by reading every weight once; recomputation is bound by compute.
+                    double bandwidth = readBandwidth(manager);
+                    double weightBytes = 4.0 * (params - (long) vocab * hidden); // float32, embedding rows are looked up
+                    double floorMs = weightBytes / (bandwidth * 1e9) * 1e3;
+                    double bestSpeedup1 = (1e3 / b1NoCache) / floorMs;
+                    results.put("memory_read_gb_per_second", bandwidth);
+                    results.put("batch1_step_floor_ms", floorMs);
+                    out.printf("KV cache speed-up   %8.1fx at batch 1  (a cached step reads %.1f MB of weights: at the measured %.1f GB/s"
+                            + " that is >= %.2f ms/token, so at most %.1fx over recomputation's %.2f ms/token)%n", speedup1,
+                            weightBytes / 1e6, bandwidth, floorMs, bestSpeedup1, 1e3 / b1NoCache);
+                    out.printf("batch 8 / batch 1   %8.1fx  target >= 4x: %s%n", batchGain, batchGain >= 4 ? "PASS" : "FAIL");
+                }
             }
+            if (sections.contains("rollout")) rollouts(manager, out, results, peak, readBandwidth(manager));
         }
         if (json) {
             out.println(Json.compact(results));
@@ -247,18 +260,75 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private double generationTokensPerSecond(TransformerPolicy model, int rows, boolean cache) {
+        RolloutEngine engine = new RolloutEngine(model);
+        RolloutConfig cfg = RolloutConfig.greedy(newTokens).withEosTokenIds(NO_EOS).withThreads(threads).withCache(cache);
+        engine.generate(randomPrompts(rows, 16, rows), cfg); // warm-up (JIT, allocator)
+        long t0 = System.nanoTime();
+        int produced = engine.generate(randomPrompts(rows, 16, rows), cfg).stream()
+                .mapToInt(o -> o.completionIds().length).sum();
+        return produced / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** An end-of-sequence id no token has: every row of a random model produces all its tokens. */
+    private static final List<Integer> NO_EOS = List.of(-1);
+
+    private static List<Prompt> randomPrompts(int rows, int length, long seed) {
         List<int[]> prompts = new ArrayList<>();
-        Random random = new Random(rows);
+        Random random = new Random(seed);
         for (int r = 0; r < rows; r++) {
-            int[] p = new int[16];
+            int[] p = new int[length];
             for (int i = 0; i < p.length; i++) p[i] = random.nextInt(256);
             prompts.add(p);
         }
-        // Greedy over a random model, ignoring EOS by construction: every row produces newTokens tokens.
-        SamplingConfig cfg = new SamplingConfig(newTokens, 0f, 0, 1f, List.of(), cache, 0);
-        model.generate(prompts, new SamplingConfig(64, 0f, 0, 1f, List.of(), cache, 0)); // warm-up (JIT, allocator)
-        long t0 = System.nanoTime();
-        int produced = model.generate(prompts, cfg).stream().mapToInt(o -> o.tokens().length).sum();
-        return produced / ((System.nanoTime() - t0) / 1e9);
+        return Prompt.numbered(prompts);
+    }
+
+    /**
+     * The rollout engine sampling at temperature 1 with top-p 0.95 from 6-layer models (d, heads as the
+     * other sections) with each vocabulary: tokens/s at batch {@code rolloutBatch} against the compute bound
+     * 2·N·tokens / GEMM peak (N: parameters in matmuls, the LM head included); batch-1 time per decoding
+     * step against the time to read those weights once; the sampling share of a decoding step at batch 8.
+     */
+    private void rollouts(NDManager manager, PrintWriter out, ObjectNode results, double peak, double bandwidth) {
+        RolloutConfig cfg = RolloutConfig.sampling(rolloutNewTokens, 1f, 0, 0.95f, 0f).withEosTokenIds(NO_EOS)
+                .withMaxBatchSize(Math.max(8, rolloutBatch)).withThreads(threads);
+        for (int v : rolloutVocabs) {
+            ModelConfig config = ModelConfig.llama("llama", v, hidden, layers, heads, heads,
+                    (int) Math.ceil(8.0 / 3 * hidden / 16) * 16, Math.max(1024, 16 + rolloutNewTokens), false);
+            try (TransformerPolicy model = TransformerPolicy.initialize(manager, config, Tokenizer.byteLevel(), 3)) {
+                long n = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum() - (long) v * hidden;
+                RolloutEngine engine = new RolloutEngine(model);
+                engine.generate(randomPrompts(rolloutBatch, 16, 0), cfg); // warm-up (JIT, allocator at full size)
+                RolloutStats before = engine.stats();
+                long t0 = System.nanoTime();
+                engine.generate(randomPrompts(rolloutBatch, 16, 1), cfg);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                RolloutStats big = engine.stats().since(before);
+                double tps = big.tokens() / seconds;
+                double bound = peak * 1e9 / (2.0 * n);
+                before = engine.stats();
+                engine.generate(randomPrompts(1, 16, 2), cfg.withMaxBatchSize(1));
+                RolloutStats one = engine.stats().since(before);
+                double msPerToken = one.decodeSeconds() / (one.steps() - 1) * 1e3;
+                double floorMs = 4.0 * n / (bandwidth * 1e9) * 1e3;
+                before = engine.stats();
+                engine.generate(randomPrompts(8, 16, 3), cfg.withMaxBatchSize(8));
+                RolloutStats eight = engine.stats().since(before);
+                double share = eight.samplingSeconds() / eight.decodeSeconds();
+                String key = "rollout_v" + v + "_";
+                results.put(key + "b" + rolloutBatch + "_tokens_per_second", tps);
+                results.put(key + "b" + rolloutBatch + "_fraction_of_compute_bound", tps / bound);
+                results.put(key + "b1_ms_per_token", msPerToken);
+                results.put(key + "b1_over_memory_floor", msPerToken / floorMs);
+                results.put(key + "b8_sampling_share", share);
+                out.printf("rollout vocab %-6d %8.0f tokens/s at batch %d x %d new tokens (T=1, top-p 0.95) = %.0f%% of the compute"
+                        + " bound %.0f tokens/s (2·N·tokens, N=%,d)  target >= 40%%: %s%n", v, tps, rolloutBatch,
+                        rolloutNewTokens, 100 * tps / bound, bound, n, tps / bound >= 0.4 ? "PASS" : "FAIL");
+                out.printf("                    %8.2f ms/token at batch 1 = %.1fx the memory-read floor %.2f ms  target <= 4x: %s%n",
+                        msPerToken, msPerToken / floorMs, floorMs, msPerToken / floorMs <= 4 ? "PASS" : "FAIL");
+                out.printf("                    %8.0f%% of a decoding step is sampling at batch 8%s%n", 100 * share,
+                        v >= 32768 ? "  target <= 10%: " + (share <= 0.1 ? "PASS" : "FAIL") : "");
+            }
+        }
     }
 }

@@ -1,9 +1,11 @@
 package dev.align.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.align.core.generation.GenerationOutput;
-import dev.align.core.generation.SamplingConfig;
 import dev.align.core.io.Json;
+import dev.align.core.rollout.Prompt;
+import dev.align.core.rollout.Rollout;
+import dev.align.core.rollout.RolloutConfig;
+import dev.align.core.rollout.RolloutEngine;
 import dev.align.core.tokenizer.ChatTemplate;
 import dev.align.core.tokenizer.Tokenizer;
 import java.io.PrintWriter;
@@ -16,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code align generate}: sample continuations of one or more prompts. */
+/** {@code align generate}: sample continuations of one or more prompts with the rollout engine. */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Sample continuations of prompts.")
 final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -27,15 +29,23 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "64") int maxNewTokens;
     @Option(names = "--temperature", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE}).") float temperature;
     @Option(names = "--top-k", defaultValue = "0", description = "0 = off.") int topK;
-    @Option(names = "--top-p", defaultValue = "1.0") float topP;
+    @Option(names = "--top-p", defaultValue = "1.0", description = "Applied after top-k, to its renormalised mass; 1 = off.") float topP;
+    @Option(names = "--min-p", defaultValue = "0.0", description = "0 = off.") float minP;
+    @Option(names = "--num-generations", defaultValue = "1", description = "Samples per prompt (default: ${DEFAULT-VALUE}).") int numGenerations;
     @Option(names = "--stop", description = "Stop string; repeatable.") List<String> stop = new ArrayList<>();
     @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--max-batch-size", defaultValue = "" + RolloutConfig.DEFAULT_MAX_BATCH_SIZE,
+            description = "Rows decoded together (default: ${DEFAULT-VALUE}).") int maxBatchSize;
+    @Option(names = "--threads", defaultValue = "" + RolloutConfig.DEFAULT_THREADS,
+            description = "PyTorch threads while decoding; 0 = PyTorch's default, one per core (default: ${DEFAULT-VALUE}).")
+    int threads;
     @Option(names = "--no-cache", description = "Recompute every step instead of using the KV cache.") boolean noCache;
-    @Option(names = "--json", description = "One JSON object per prompt with token ids and log-probs.") boolean json;
+    @Option(names = "--json", description = "One JSON object per sample with token ids and log-probs.") boolean json;
 
     @Override
     public Integer call() {
-        SamplingConfig cfg = new SamplingConfig(maxNewTokens, temperature, topK, topP, stop, !noCache, seed); // flags first
+        RolloutConfig cfg = new RolloutConfig(maxNewTokens, temperature, topK, topP, minP, numGenerations, List.of(), stop,
+                seed, maxBatchSize, threads, !noCache); // flags first
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             Tokenizer tok = loaded.model().tokenizer();
             List<int[]> ids = new ArrayList<>();
@@ -45,22 +55,29 @@ final class GenerateCommand implements Callable<Integer> {
                 if (encoded.length == 0) throw new IllegalArgumentException("--prompt: empty prompt");
                 ids.add(encoded);
             }
-            List<GenerationOutput> outs = loaded.model().generate(ids, cfg);
+            List<Rollout> outs = new RolloutEngine(loaded.model()).generate(Prompt.numbered(ids), cfg);
             PrintWriter out = spec.commandLine().getOut();
-            for (int i = 0; i < outs.size(); i++) {
-                GenerationOutput o = outs.get(i);
+            for (Rollout o : outs) {
+                int i = (int) o.promptIndex();
                 if (json) {
                     ObjectNode n = Json.MAPPER.createObjectNode();
                     n.put("prompt", prompts.get(i));
+                    n.put("sample", o.sampleIndex());
                     n.put("completion", o.text());
-                    n.put("finish_reason", o.finishReason());
+                    n.put("finish_reason", o.finishReason().toString());
                     var t = n.putArray("token_ids");
-                    for (int id : o.tokens()) t.add(id);
+                    for (int id : o.completionIds()) t.add(id);
                     var lp = n.putArray("logprobs");
                     for (float f : o.logProbs()) lp.add(f);
                     out.println(Json.compact(n));
                 } else {
-                    out.println(prompts.size() > 1 ? "[" + i + "] " + prompts.get(i) + o.text() : prompts.get(i) + o.text());
+                    String label = numGenerations > 1 ? i + "." + o.sampleIndex() : String.valueOf(i);
+                    if (o.sampleIndex() == 0) {
+                        out.println("--- prompt " + i + " ---");
+                        out.println(prompts.get(i));
+                    }
+                    out.printf("--- completion %s (%s, %d tokens) ---%n", label, o.finishReason(), o.completionIds().length);
+                    out.println(o.text());
                 }
             }
         }

@@ -68,6 +68,25 @@ public final class OfflineDjl {
         return e;
     }
 
+    /**
+     * Turns gradient recording off on the calling thread until closed, then restores the thread's
+     * previous mode. PyTorch's grad mode is per thread and on by default in every new thread, so
+     * {@link #engine()} switching it off covers only the thread that started the engine: inference on
+     * any other thread (a worker pool, a test's thread) must call this or it builds an autograd graph.
+     */
+    public static NoGrad noGrad() {
+        engine();
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        return () -> JniUtils.setGradMode(previous);
+    }
+
+    /** Restores the grad mode {@link #noGrad()} found; closing throws nothing. */
+    public interface NoGrad extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** A new root manager on the CPU. */
     public static NDManager newManager() {
         return newManager(Device.cpu());

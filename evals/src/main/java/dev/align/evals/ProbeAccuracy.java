@@ -1,10 +1,12 @@
 package dev.align.evals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.align.core.generation.GenerationOutput;
-import dev.align.core.generation.SamplingConfig;
 import dev.align.core.io.Json;
 import dev.align.core.model.PolicyModel;
+import dev.align.core.rollout.Prompt;
+import dev.align.core.rollout.Rollout;
+import dev.align.core.rollout.RolloutConfig;
+import dev.align.core.rollout.RolloutEngine;
 import dev.align.datasets.Dataset;
 import dev.align.datasets.Example;
 import dev.align.core.reward.Verifier;
@@ -38,23 +40,22 @@ public final class ProbeAccuracy {
         }
     }
 
+    /** Greedy replies from the rollout engine, {@code batchSize} rows decoded together. */
     public static Report evaluate(PolicyModel model, Dataset data, List<String> groupBy, int maxNewTokens, int batchSize) {
         List<Answer> answers = new ArrayList<>();
         Map<String, int[]> groups = new TreeMap<>();
-        for (int start = 0; start < data.size(); start += batchSize) {
-            int end = Math.min(data.size(), start + batchSize);
-            List<int[]> prompts = new ArrayList<>();
-            for (int i = start; i < end; i++) prompts.add(promptIds(model, verifiable(data, i)));
-            List<GenerationOutput> outs = model.generate(prompts, SamplingConfig.greedy(maxNewTokens));
-            for (int i = start; i < end; i++) {
-                Example.Verifiable v = verifiable(data, i);
-                String reply = outs.get(i - start).text();
-                boolean correct = Verifier.check(v.verifier(), v.answer(), reply);
-                Map<String, String> values = columns(data, i, groupBy);
-                count(groups, "all", correct);
-                values.forEach((k, value) -> count(groups, k + "=" + value, correct));
-                answers.add(new Answer(data.lineNumber(i), reply, correct, values));
-            }
+        List<Prompt> prompts = new ArrayList<>();
+        for (int i = 0; i < data.size(); i++) prompts.add(new Prompt(i, promptIds(model, verifiable(data, i))));
+        List<Rollout> outs = new RolloutEngine(model).generate(prompts,
+                RolloutConfig.greedy(maxNewTokens).withMaxBatchSize(batchSize));
+        for (int i = 0; i < data.size(); i++) {
+            Example.Verifiable v = verifiable(data, i);
+            String reply = outs.get(i).text();
+            boolean correct = Verifier.check(v.verifier(), v.answer(), reply);
+            Map<String, String> values = columns(data, i, groupBy);
+            count(groups, "all", correct);
+            values.forEach((k, value) -> count(groups, k + "=" + value, correct));
+            answers.add(new Answer(data.lineNumber(i), reply, correct, values));
         }
         return new Report(answers, groups);
     }

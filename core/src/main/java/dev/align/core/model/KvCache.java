@@ -1,20 +1,35 @@
 package dev.align.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
 /**
- * Keys and values of every layer for the tokens seen so far, so each generation step feeds only the
- * new token. Entries outlive the per-step {@link NDScope}; {@link #close()} frees them.
+ * Keys and values of every layer for the tokens seen so far, so each decoding step feeds only the new
+ * tokens. Each layer's keys and values live in one preallocated (B, Hkv, capacity, D) array, allocated
+ * on the first append and written in place; attention reads a view of the filled columns. Rows can be
+ * selected (dropped or repeated) between steps. The arrays outlive the per-step {@link NDScope};
+ * {@link #close()} frees them.
  */
 public final class KvCache implements AutoCloseable {
+    private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
-    private long length;
+    private final int capacity;
+    private int length;
 
-    public KvCache(int layers) {
-        keys = new NDArray[layers];
-        values = new NDArray[layers];
+    /**
+     * @param manager owns the cache arrays
+     * @param layers one key and one value array per layer
+     * @param capacity columns to reserve: the longest prompt plus the most new tokens
+     */
+    public KvCache(NDManager manager, int layers, int capacity) {
+        this.manager = manager;
+        this.keys = new NDArray[layers];
+        this.values = new NDArray[layers];
+        this.capacity = capacity;
     }
 
     /** Tokens already cached (the past length of the next step). */
@@ -22,23 +37,54 @@ public final class KvCache implements AutoCloseable {
         return length;
     }
 
+    public int capacity() {
+        return capacity;
+    }
+
     /**
-     * Appends this step's k, v (B, Hkv, Tnew, D) for a layer; returns the full (B, Hkv, Tpast+Tnew, D).
+     * Writes this step's k, v (B, Hkv, Tnew, D) of a layer into columns [length, length+Tnew) and returns
+     * views of columns [0, length+Tnew): (B, Hkv, Tpast+Tnew, D). The length advances after the last layer.
      */
     public NDArray[] append(int layer, NDArray k, NDArray v) {
-        NDArray fullK = keys[layer] == null ? k.duplicate() : keys[layer].concat(k, 2);
-        NDArray fullV = values[layer] == null ? v.duplicate() : values[layer].concat(v, 2);
-        NDScope.unregister(fullK, fullV);
-        if (keys[layer] != null) {
-            keys[layer].close();
-            values[layer].close();
+        Shape s = k.getShape();
+        long fresh = s.get(2);
+        if (length + fresh > capacity) {
+            throw new IllegalStateException("KV cache full: " + length + " + " + fresh + " > " + capacity + " columns");
         }
-        keys[layer] = fullK;
-        values[layer] = fullV;
+        if (keys[layer] == null) {
+            Shape full = new Shape(s.get(0), s.get(1), capacity, s.get(3));
+            keys[layer] = Persistent.keep(manager.zeros(full, k.getDataType()));
+            values[layer] = Persistent.keep(manager.zeros(full, v.getDataType()));
+        }
+        NDIndex write = new NDIndex().addAllDim(2).addSliceDim(length, length + fresh);
+        keys[layer].set(write, k);
+        values[layer].set(write, v);
+        NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, length + fresh);
+        NDArray[] kv = {keys[layer].get(filled), values[layer].get(filled)};
         if (layer == keys.length - 1) {
-            length = fullK.getShape().get(2);
+            length += (int) fresh;
         }
-        return new NDArray[] {fullK, fullV};
+        return kv;
+    }
+
+    /**
+     * Keeps rows {@code rows[0], rows[1], ...} in that order: finished rows drop out, a prompt's row is
+     * repeated for several samples. One copy per array.
+     */
+    public void selectRows(long[] rows) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray index = manager.create(rows);
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] == null) continue;
+                NDArray k = Persistent.keep(keys[i].get(index));
+                NDArray v = Persistent.keep(values[i].get(index));
+                keys[i].close();
+                values[i].close();
+                keys[i] = k;
+                values[i] = v;
+            }
+        }
     }
 
     @Override

@@ -2,12 +2,8 @@ package dev.align.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.align.core.generation.GenerationOutput;
-import dev.align.core.generation.Generator;
-import dev.align.core.generation.SamplingConfig;
 import dev.align.core.tokenizer.Tokenizer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,7 +26,11 @@ public interface PolicyModel extends AutoCloseable {
     /** Final hidden states (B, T, H): one backbone pass that heads and logits share. */
     NDArray hidden(NDArray ids, NDArray attentionMask);
 
-    /** One incremental pass for generation: {@code mask} covers cached plus new tokens. */
+    /**
+     * One incremental pass for decoding (see {@code dev.align.core.rollout.RolloutEngine}): {@code ids}
+     * (B, Tnew) are the tokens after the {@code cache}'s, {@code mask} (B·(Tpast+Tnew), row-major) covers
+     * cached plus new tokens; a null cache means no past.
+     */
     NDArray hidden(NDArray ids, long[] mask, KvCache cache);
 
     /** (B, T, H) → (B, T, V). */
@@ -78,11 +78,6 @@ public interface PolicyModel extends AutoCloseable {
 
     /** Writes the model files into an existing directory (e.g. a run directory), each file atomically. */
     void saveInto(Path dir, ModelDirectory.SaveOptions options);
-
-    /** Samples continuations of token-id prompts. */
-    default List<GenerationOutput> generate(List<int[]> prompts, SamplingConfig config) {
-        return new Generator(this).generate(prompts, config);
-    }
 
     @Override
     void close();

@@ -1,0 +1,139 @@
+package dev.align.core.rollout;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.align.core.EngineTest;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The device sampler against distributions computed by hand from one fixed row of logits. */
+class TokenSamplerTest extends EngineTest {
+    private static final int DRAWS = 40_000;
+
+    /** Probabilities 0.40, 0.30, 0.15, 0.10, 0.05 in a shuffled vocabulary order (tokens 3, 0, 4, 1, 2). */
+    private static final float[] LOGITS = logitsOf(new double[] {0.30, 0.10, 0.05, 0.40, 0.15});
+
+    @Test
+    void topPAfterTopKUsesTheRenormalisedTopKMass() {
+        // top-k 3 keeps 0.40, 0.30, 0.15 → renormalised 0.471, 0.353, 0.176. top-p 0.8: the mass above the
+        // third (0.824) is not below 0.8, so it goes: 0.571, 0.429. (On the untruncated mass, 0.70 < 0.8 would keep it.)
+        assertFrequencies(new TokenSampler(1f, 3, 0.8f, 0f), new double[] {0.3 / 0.7, 0, 0, 0.4 / 0.7, 0});
+    }
+
+    @Test
+    void topPWithoutTopKKeepsTheSmallestSetReachingP() {
+        // Mass above each token in probability order: 0, 0.40, 0.70, 0.85, 0.95; top-p 0.8 keeps three.
+        assertFrequencies(new TokenSampler(1f, 0, 0.8f, 0f), new double[] {0.30 / 0.85, 0, 0, 0.40 / 0.85, 0.15 / 0.85});
+        // top-p 0.3 keeps only the most likely token.
+        assertFrequencies(new TokenSampler(1f, 0, 0.3f, 0f), new double[] {0, 0, 0, 1, 0});
+    }
+
+    @Test
+    void topPHoldsForSingleRowsWhereLikelyTokensSkipTheCheck() {
+        // One row per call: a token with p > 1 − top_p (0.40, 0.30) is kept without the pass over the vocabulary.
+        TokenSampler sampler = new TokenSampler(1f, 0, 0.8f, 0f);
+        int draws = 3000;
+        double[] seen = new double[LOGITS.length];
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = manager.create(LOGITS, new Shape(1, LOGITS.length));
+            SplittableRandom rng = new SplittableRandom(5);
+            for (int i = 0; i < draws; i++) {
+                seen[(int) sampler.sample(logits, new boolean[] {true}, r -> (float) rng.nextDouble()).tokens()[0]] += 1.0 / draws;
+            }
+        }
+        double[] expected = {0.30 / 0.85, 0, 0, 0.40 / 0.85, 0.15 / 0.85};
+        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], seen[i], 0.04, Arrays.toString(seen));
+    }
+
+    @Test
+    void minPDropsTokensBelowAFractionOfTheBest() {
+        // min-p 0.3: the floor is 0.3 · 0.40 = 0.12, so 0.10 and 0.05 go.
+        assertFrequencies(new TokenSampler(1f, 0, 1f, 0.3f), new double[] {0.30 / 0.85, 0, 0, 0.40 / 0.85, 0.15 / 0.85});
+        // with top-k 4 and top-p 0.99 on the renormalised top-4 (0.42, 0.32, 0.16, 0.11): top-p keeps 4, min-p 3.
+        assertFrequencies(new TokenSampler(1f, 4, 0.99f, 0.3f), new double[] {0.30 / 0.85, 0, 0, 0.40 / 0.85, 0.15 / 0.85});
+    }
+
+    @Test
+    void temperatureSharpensAndLogProbsIgnoreTruncation() {
+        double[] p = {0.30, 0.10, 0.05, 0.40, 0.15};
+        double[] sharp = new double[p.length];
+        double z = 0;
+        for (int i = 0; i < p.length; i++) z += sharp[i] = Math.pow(p[i], 2); // logits / 0.5
+        for (int i = 0; i < p.length; i++) sharp[i] /= z;
+        assertFrequencies(new TokenSampler(0.5f, 0, 1f, 0f), sharp);
+        // The log-prob is under softmax(logits / T) before top-k/top-p: token 3 under top-k 1 still has log(sharp[3]).
+        TokenSampler.Choice c = draw(new TokenSampler(0.5f, 1, 1f, 0f), 4);
+        for (int r = 0; r < 4; r++) {
+            assertEquals(3, c.tokens()[r]);
+            assertEquals(Math.log(sharp[3]), c.logProbs()[r], 1e-5);
+        }
+        TokenSampler.Choice noTopK = draw(new TokenSampler(0.5f, 0, 0.3f, 0f), 4);
+        assertEquals(Math.log(sharp[3]), noTopK.logProbs()[0], 1e-5);
+    }
+
+    @Test
+    void greedyIsTheArgmaxWithItsLogProbAtTemperatureOne() {
+        TokenSampler.Choice c = draw(new TokenSampler(0f, 0, 1f, 0f), 3);
+        assertArrayEquals(new long[] {3, 3, 3}, c.tokens());
+        assertEquals(Math.log(0.40), c.logProbs()[0], 1e-5);
+    }
+
+    @Test
+    void twoLevelInverseCdfPicksWhatTheOneLevelCdfPicks() {
+        int rows = 300, vocab = 4096;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = manager.randomNormal(0f, 3f, new Shape(rows, vocab), ai.djl.ndarray.types.DataType.FLOAT32,
+                    manager.getDevice());
+            boolean[] live = new boolean[rows];
+            Arrays.fill(live, true);
+            for (TokenSampler[] pair : new TokenSampler[][] {
+                    {new TokenSampler(1f, 0, 0.9f, 0f, 64), new TokenSampler(1f, 0, 0.9f, 0f, 1 << 20)},
+                    {new TokenSampler(0.8f, 0, 1f, 0.05f, 64), new TokenSampler(0.8f, 0, 1f, 0.05f, 1 << 20)}}) {
+                long[][] tokens = new long[2][];
+                for (int k = 0; k < 2; k++) {
+                    SplittableRandom[] rngs = new SplittableRandom[rows];
+                    for (int r = 0; r < rows; r++) rngs[r] = new SplittableRandom(r);
+                    tokens[k] = pair[k].sample(logits, live, r -> (float) rngs[r].nextDouble()).tokens();
+                }
+                assertArrayEquals(tokens[1], tokens[0]);
+            }
+        }
+    }
+
+    private void assertFrequencies(TokenSampler sampler, double[] expected) {
+        TokenSampler.Choice c = draw(sampler, DRAWS);
+        double[] seen = new double[expected.length];
+        for (long t : c.tokens()) seen[(int) t] += 1.0 / DRAWS;
+        for (int i = 0; i < expected.length; i++) {
+            // 4.5 standard deviations of a frequency over 40 000 draws is at most 0.011
+            assertEquals(expected[i], seen[i], 0.012, "token " + i + ": " + Arrays.toString(seen));
+        }
+    }
+
+    private TokenSampler.Choice draw(TokenSampler sampler, int rows) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            float[] all = new float[rows * LOGITS.length];
+            for (int r = 0; r < rows; r++) System.arraycopy(LOGITS, 0, all, r * LOGITS.length, LOGITS.length);
+            NDArray logits = manager.create(all, new Shape(rows, LOGITS.length));
+            boolean[] live = new boolean[rows];
+            Arrays.fill(live, true);
+            SplittableRandom[] rngs = new SplittableRandom[rows];
+            for (int r = 0; r < rows; r++) rngs[r] = new SplittableRandom(r);
+            return sampler.sample(logits, live, r -> (float) rngs[r].nextDouble());
+        }
+    }
+
+    private static float[] logitsOf(double[] probabilities) {
+        float[] logits = new float[probabilities.length];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) (Math.log(probabilities[i]) + 1.7);
+        return logits;
+    }
+}
