@@ -61,7 +61,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Vocabulary sizes of the rollout models (default: ${DEFAULT-VALUE}).") List<Integer> rolloutVocabs;
     @Option(names = "--rollout-batch", defaultValue = "64") int rolloutBatch;
     @Option(names = "--rollout-new-tokens", defaultValue = "128") int rolloutNewTokens;
-    @Option(names = "--threads", defaultValue = "" + RolloutConfig.DEFAULT_THREADS,
+    @Option(names = "--threads", defaultValue = "" + GenerateCommand.DECODE_THREADS,
             description = "PyTorch threads while decoding; 0 = PyTorch's default (default: ${DEFAULT-VALUE}).") int threads;
 
     @Override

@@ -21,6 +21,15 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code align generate}: sample continuations of one or more prompts with the rollout engine. */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Sample continuations of prompts.")
 final class GenerateCommand implements Callable<Integer> {
+    /**
+     * Decoding threads of {@code align generate} and {@code align bench} unless told otherwise (the library
+     * leaves the setting alone). Measured with {@code align bench --sections rollout} (6 layers, d=256, vocab
+     * 8192, top-p 0.95) on the project's shared 2-core machine: one thread gave 436 tokens/s at batch 64 and
+     * 28 ms/token at batch 1, two threads 81 tokens/s and 291 ms/token. A decoding step is hundreds of small
+     * ops, and on a busy machine every multi-threaded op waits for a second core.
+     */
+    static final int DECODE_THREADS = 1;
+
     @Spec CommandSpec spec;
     @Mixin ModelOptions modelOptions;
 
@@ -36,8 +45,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--max-batch-size", defaultValue = "" + RolloutConfig.DEFAULT_MAX_BATCH_SIZE,
             description = "Rows decoded together (default: ${DEFAULT-VALUE}).") int maxBatchSize;
-    @Option(names = "--threads", defaultValue = "" + RolloutConfig.DEFAULT_THREADS,
-            description = "PyTorch threads while decoding; 0 = PyTorch's default, one per core (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "" + DECODE_THREADS,
+            description = "PyTorch threads while decoding; 0 = PyTorch's default, one per core (default: ${DEFAULT-VALUE},"
+                    + " measured fastest on a shared 2-core machine).")
     int threads;
     @Option(names = "--no-cache", description = "Recompute every step instead of using the KV cache.") boolean noCache;
     @Option(names = "--json", description = "One JSON object per sample with token ids and log-probs.") boolean json;

@@ -29,7 +29,12 @@ public record AttentionInputs(NDArray positions, NDArray bias) {
         boolean unmasked = newTokens == 1;
         for (long m : mask) unmasked &= m != 0;
         long[] positions = new long[batch * newTokens];
-        float[] bias = new float[batch * newTokens * total];
+        long size = (long) batch * newTokens * total;
+        if (size > Integer.MAX_VALUE - 8) { // the largest Java array
+            throw new IllegalArgumentException("attention bias of " + batch + " x 1 x " + newTokens + " x " + total
+                    + " = " + size + " floats is too large for one array; feed fewer or shorter sequences per pass");
+        }
+        float[] bias = new float[(int) size];
         for (int b = 0; b < batch; b++) {
             long seen = 0;
             for (int j = 0; j < total; j++) {

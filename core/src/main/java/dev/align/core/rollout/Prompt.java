@@ -7,7 +7,8 @@ import java.util.List;
  * A prompt to continue.
  *
  * @param index its number in the caller's data (e.g. a dataset row); with the seed and the sample number
- *     it fixes the sample's random numbers, so the same prompt gets the same completions in any batch
+ *     it fixes the sample's random numbers, so the same prompt gets the same completions in any batch.
+ *     Distinct within one call of {@link RolloutEngine#generate}
  * @param ids token ids, not empty
  */
 public record Prompt(long index, int[] ids) {

@@ -23,7 +23,7 @@ import java.util.List;
  *     not depend on batch size, batch composition or order
  * @param maxBatchSize rows (prompts × samples) decoded together at most
  * @param threads PyTorch intra-op threads while decoding (a process-wide setting, restored afterwards); 0 =
- *     leave the current setting
+ *     leave the current setting (the default: a library does not change a process-wide setting unasked)
  * @param useCache keep keys and values in a KV cache; false recomputes the whole sequence every step (a
  *     reference for tests and the bench)
  */
@@ -32,14 +32,6 @@ public record RolloutConfig(int maxNewTokens, float temperature, int topK, float
 
     /** Rows decoded together unless told otherwise. */
     public static final int DEFAULT_MAX_BATCH_SIZE = 64;
-
-    /**
-     * Decoding threads unless told otherwise. Measured with {@code align bench --sections rollout} (6 layers,
-     * d=256, vocab 8192, top-p 0.95) on the project's shared 2-core machine: one thread gave 436 tokens/s at
-     * batch 64 and 28 ms/token at batch 1, two threads 81 tokens/s and 291 ms/token. A decoding step is
-     * hundreds of small ops, and on a busy machine every multi-threaded op waits for a second core.
-     */
-    public static final int DEFAULT_THREADS = 1;
 
     public RolloutConfig {
         if (maxNewTokens < 0) throw new IllegalArgumentException("max new tokens must be >= 0");
@@ -60,10 +52,13 @@ public record RolloutConfig(int maxNewTokens, float temperature, int topK, float
         return sampling(maxNewTokens, 0f, 0, 1f, 0f);
     }
 
-    /** Sampling with the given warpers: one sample per prompt, seed 0, the tokenizer's EOS, default batch and threads. */
+    /**
+     * Sampling with the given warpers: one sample per prompt, seed 0, the tokenizer's EOS, the default batch
+     * size, PyTorch's thread setting left alone.
+     */
     public static RolloutConfig sampling(int maxNewTokens, float temperature, int topK, float topP, float minP) {
         return new RolloutConfig(maxNewTokens, temperature, topK, topP, minP, 1, List.of(), List.of(), 0,
-                DEFAULT_MAX_BATCH_SIZE, DEFAULT_THREADS, true);
+                DEFAULT_MAX_BATCH_SIZE, 0, true);
     }
 
     public boolean greedy() {

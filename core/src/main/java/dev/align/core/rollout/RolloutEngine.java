@@ -13,9 +13,11 @@ import dev.align.core.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -60,8 +62,19 @@ public final class RolloutEngine {
     /**
      * {@code numGenerations} samples of every prompt: element {@code i·numGenerations + g} is sample g of
      * {@code prompts.get(i)}.
+     *
+     * @throws IllegalArgumentException when two prompts share an index: they would draw the same random
+     *     numbers, so repeating a prompt to get several samples would give identical completions (ask for
+     *     {@code numGenerations} samples instead)
      */
     public List<Rollout> generate(List<Prompt> prompts, RolloutConfig config) {
+        Set<Long> indices = new HashSet<>();
+        for (Prompt p : prompts) {
+            if (!indices.add(p.index())) {
+                throw new IllegalArgumentException("prompt index " + p.index() + " appears twice: prompts with one "
+                        + "index draw the same random numbers; for several samples of a prompt set numGenerations");
+            }
+        }
         int samples = config.numGenerations();
         int n = prompts.size() * samples;
         int longest = prompts.stream().mapToInt(p -> p.ids().length).max().orElse(0);
@@ -309,7 +322,7 @@ public final class RolloutEngine {
     }
 
     /** A float in [0, 1 − 2⁻²⁴], 24 random bits. */
-    private static float uniform(SplittableRandom rng) {
+    static float uniform(SplittableRandom rng) {
         return (rng.nextInt() >>> 8) * 0x1.0p-24f;
     }
 }

@@ -103,9 +103,10 @@ final class TokenSampler {
     private Choice rejection(NDArray scaled, boolean[] live, Uniforms uniforms) {
         int rows = live.length;
         NDArray probs = scaled.softmax(1); // (B, V)
+        NDArray logProbs = scaled.logSoftmax(1); // (B, V): log(probs) loses the tail to float32 rounding
         NDArray weights = minP > 0f ? probs.mul(probs.gte(probs.max(new int[] {1}, true).mul(minP))) : probs;
         long[] tokens = new long[rows];
-        float[] logProbs = new float[rows];
+        float[] chosenLogProbs = new float[rows];
         boolean[] pending = live.clone();
         NDArray pivot = null; // (B, 1): candidates must be more probable than this
         while (true) {
@@ -114,6 +115,7 @@ final class TokenSampler {
             NDArray p = probs.gather(token, 1); // (B, 1)
             long[] picked = token.toLongArray();
             float[] pv = p.toFloatArray();
+            float[] logPv = logProbs.gather(token, 1).toFloatArray();
             float[] above = null; // mass strictly above each row's token, when some row needs the check
             if (topP < 1f && !surelyKept(pv, pending)) above = probs.mul(probs.gt(p)).sum(ROW, true).toFloatArray();
             boolean more = false;
@@ -121,13 +123,13 @@ final class TokenSampler {
                 if (!pending[r]) continue;
                 if (above == null || above[r] < topP) {
                     tokens[r] = picked[r];
-                    logProbs[r] = (float) Math.log(pv[r]);
+                    chosenLogProbs[r] = logPv[r];
                     pending[r] = false;
                 } else {
                     more = true;
                 }
             }
-            if (!more) return new Choice(tokens, logProbs);
+            if (!more) return new Choice(tokens, chosenLogProbs);
             pivot = p;
         }
     }
@@ -168,7 +170,12 @@ final class TokenSampler {
         NDArray before = cdf.sub(mass).gather(chosen, 1); // mass of the blocks before it
         NDArray cols = chosen.mul(block).add(w.getManager().arange(0L, (long) block, 1L, DataType.INT64)); // (B, BLOCK)
         NDArray inner = w.gather(cols, 1).cumSum(1); // (B, BLOCK)
-        NDArray at = inner.lte(target.sub(before)).sum(ROW, true).minimum(block - 1);
-        return cols.gather(at, 1);
+        // before + inner rounds differently from cdf, so the target within the block may fall below 0 or
+        // reach the block's total: the first column past max(0, target − before), but no later than the
+        // block's last column of positive weight (the first where inner reaches its total). Either way
+        // the column's weight is positive (the chosen block's mass is).
+        NDArray past = inner.lte(target.sub(before).maximum(0f)).sum(ROW, true); // (B, 1)
+        NDArray lastPositive = inner.lt(inner.get(LAST)).sum(ROW, true); // (B, 1)
+        return cols.gather(past.minimum(lastPositive), 1);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -114,6 +115,17 @@ class RolloutEngineTest extends EngineTest {
             NDArray scored = Functional.tokenLogProbs(logits.get(new NDIndex(":, {}:-1", p - 1)),
                     ids.get(new NDIndex(":, {}:", p)));
             assertArrayEquals(scored.toFloatArray(), r.logProbs(), 1e-4f);
+        }
+    }
+
+    @Test
+    void promptsWithTheSameIndexAreRejected() {
+        // The same index means the same random numbers: G copies of a prompt would get G identical samples.
+        try (TransformerPolicy model = TinyModels.llama(manager, 1)) {
+            List<Prompt> copies = List.of(new Prompt(0, TEXTS.get(0)), new Prompt(1, TEXTS.get(1)), new Prompt(0, TEXTS.get(0)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new RolloutEngine(model).generate(copies, RolloutConfig.sampling(4, 1f, 0, 1f, 0f)));
+            assertTrue(e.getMessage().contains("prompt index 0"), e.getMessage());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.align.core.rollout;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
@@ -44,7 +45,7 @@ class TokenSamplerTest extends EngineTest {
             NDArray logits = manager.create(LOGITS, new Shape(1, LOGITS.length));
             SplittableRandom rng = new SplittableRandom(5);
             for (int i = 0; i < draws; i++) {
-                seen[(int) sampler.sample(logits, new boolean[] {true}, r -> (float) rng.nextDouble()).tokens()[0]] += 1.0 / draws;
+                seen[(int) sampler.sample(logits, new boolean[] {true}, r -> RolloutEngine.uniform(rng)).tokens()[0]] += 1.0 / draws;
             }
         }
         double[] expected = {0.30 / 0.85, 0, 0, 0.40 / 0.85, 0.15 / 0.85};
@@ -100,9 +101,88 @@ class TokenSamplerTest extends EngineTest {
                 for (int k = 0; k < 2; k++) {
                     SplittableRandom[] rngs = new SplittableRandom[rows];
                     for (int r = 0; r < rows; r++) rngs[r] = new SplittableRandom(r);
-                    tokens[k] = pair[k].sample(logits, live, r -> (float) rngs[r].nextDouble()).tokens();
+                    tokens[k] = pair[k].sample(logits, live, r -> RolloutEngine.uniform(rngs[r])).tokens();
                 }
                 assertArrayEquals(tokens[1], tokens[0]);
+            }
+        }
+    }
+
+    @Test
+    void twoLevelInverseCdfNeverPicksAMaskedTokenAtBlockBoundaries() {
+        // V = 256 in 64 blocks of 4 (the smallest row the two-level path takes). min-p masks the first and
+        // last column of every block, so a within-block target that rounding puts below 0 or past the
+        // block's last cumulative weight would land on a masked token. u sweeps the multiples of 2⁻²⁴ (the
+        // production uniforms) around every block boundary of the CDF.
+        int vocab = 256, block = 4, reach = 48;
+        TokenSampler twoLevel = new TokenSampler(1f, 0, 1f, 0.01f, block);
+        TokenSampler oneLevel = new TokenSampler(1f, 0, 1f, 0.01f, 1 << 20);
+        SplittableRandom rng = new SplittableRandom(11);
+        int draws = 0, differ = 0, masked = 0;
+        for (int pattern = 0; pattern < 12; pattern++) {
+            float[] row = new float[vocab];
+            double[] p = new double[vocab];
+            double z = 0;
+            for (int v = 0; v < vocab; v++) {
+                boolean edge = v % block == 0 || v % block == block - 1;
+                row[v] = edge ? -30f : (float) (4 * rng.nextDouble() - 2); // edges far below the min-p floor
+                z += p[v] = edge ? 0 : Math.exp(row[v]);
+            }
+            int rows = (vocab / block - 1) * (2 * reach + 1);
+            float[] us = new float[rows];
+            double cdf = 0;
+            for (int b = 0, r = 0; b < vocab / block - 1; b++) {
+                for (int c = 0; c < block; c++) cdf += p[b * block + c] / z;
+                long at = Math.round(cdf * (1 << 24));
+                for (int d = -reach; d <= reach; d++) us[r++] = Math.min(at + d, (1 << 24) - 1) * 0x1.0p-24f;
+            }
+            long[][] picked = new long[2][];
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                float[] all = new float[rows * vocab];
+                for (int r = 0; r < rows; r++) System.arraycopy(row, 0, all, r * vocab, vocab);
+                NDArray logits = manager.create(all, new Shape(rows, vocab));
+                boolean[] live = new boolean[rows];
+                Arrays.fill(live, true);
+                picked[0] = twoLevel.sample(logits, live, r -> us[r]).tokens();
+                picked[1] = oneLevel.sample(logits, live, r -> us[r]).tokens();
+            }
+            for (int r = 0; r < rows; r++) {
+                long t = picked[0][r];
+                draws++;
+                if (p[(int) t] == 0) {
+                    masked++;
+                    continue;
+                }
+                if (t != picked[1][r]) {
+                    differ++;
+                    // the two CDFs round differently: at most the neighbouring kept token
+                    long lo = Math.min(t, picked[1][r]), hi = Math.max(t, picked[1][r]);
+                    for (long v = lo + 1; v < hi; v++) assertEquals(0, p[(int) v], "u = " + us[r] + ": " + t + " vs " + picked[1][r]);
+                }
+            }
+        }
+        assertEquals(0, masked, "masked tokens picked in " + draws + " draws");
+        assertTrue(differ * 100 < draws, differ + " of " + draws + " differ from the one-level CDF");
+    }
+
+    @Test
+    void aTokenFarInTheTailGetsItsExactLogProb() {
+        // Token 0 is e⁻¹⁰⁰ times less likely than the others: its float32 probability (~1e-44) is
+        // subnormal or zero, so log(p) would be far off or −inf. u = 0 picks the first token of positive
+        // weight; whichever it is, its log-prob is log-softmax(logits / T) computed directly.
+        float t = 0.5f;
+        float[] row = {-50f, 0f, 0.5f, 1f};
+        double[] scaled = new double[row.length];
+        double z = 0;
+        for (int i = 0; i < row.length; i++) z += Math.exp(scaled[i] = row[i] / t);
+        for (TokenSampler sampler : new TokenSampler[] {new TokenSampler(t, 0, 1f, 0f), new TokenSampler(t, 0, 0.99f, 0f)}) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                TokenSampler.Choice c = sampler.sample(manager.create(row, new Shape(1, row.length)), new boolean[] {true}, r -> 0f);
+                int token = (int) c.tokens()[0];
+                double expected = scaled[token] - Math.log(z);
+                assertEquals(expected, c.logProbs()[0], 1e-4 * Math.abs(expected), "token " + token);
             }
         }
     }
@@ -127,7 +207,7 @@ class TokenSamplerTest extends EngineTest {
             Arrays.fill(live, true);
             SplittableRandom[] rngs = new SplittableRandom[rows];
             for (int r = 0; r < rows; r++) rngs[r] = new SplittableRandom(r);
-            return sampler.sample(logits, live, r -> (float) rngs[r].nextDouble());
+            return sampler.sample(logits, live, r -> RolloutEngine.uniform(rngs[r]));
         }
     }
 
