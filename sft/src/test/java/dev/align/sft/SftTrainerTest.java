@@ -59,7 +59,7 @@ class SftTrainerTest {
 
     static final TrainingConfig CONFIG = TrainingConfig.DEFAULTS.with(Map.ofEntries(Map.entry("learning_rate", 3e-3),
             Map.entry("max_steps", 12), Map.entry("per_device_train_batch_size", 4),
-            Map.entry("gradient_accumulation_steps", 2), Map.entry("warmup_steps", 2), Map.entry("logging_steps", 1),
+            Map.entry("gradient_accumulation_steps", 2), Map.entry("warmup_steps", 2), Map.entry("logging_steps", 2),
             Map.entry("save_steps", 3), Map.entry("save_total_limit", 2), Map.entry("max_length", 32), Map.entry("seed", 3),
             Map.entry("full_determinism", true)), "test");
 
@@ -91,13 +91,13 @@ class SftTrainerTest {
         Path straight = tmp.resolve("straight");
         run(straight, false, Progress.Factory.NONE);
         List<String> expected = numbers(metrics(straight));
-        assertEquals(12, expected.size());
+        assertEquals(6, expected.size()); // logging_steps 2 does not divide save_steps 3: step 10 averages steps 9 and 10
 
         Path killed = tmp.resolve("killed");
         Progress.Factory crashAt10 = (task, start, total) -> new Progress() {
             @Override
             public void update(long step, double loss, double tps) {
-                if (step == 11) throw new IllegalStateException("killed");
+                if (step >= 11) throw new IllegalStateException("killed");
             }
 
             @Override

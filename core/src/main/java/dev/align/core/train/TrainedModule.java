@@ -2,6 +2,7 @@ package dev.align.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import dev.align.core.BadInputException;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.ParameterLayout;
 import dev.align.core.model.PolicyModel;
@@ -88,8 +89,14 @@ final class TrainedModule implements AutoCloseable {
             if (k.startsWith("exp_avg_sq.")) second.put(k.substring("exp_avg_sq.".length()), t);
             else if (k.startsWith("exp_avg.")) first.put(k.substring("exp_avg.".length()), t);
         });
+        for (String name : first.keySet()) {
+            if (!second.containsKey(name)) throw BadInputException.in(file, "has exp_avg." + name + " but no exp_avg_sq." + name);
+        }
+        for (String name : second.keySet()) {
+            if (!first.containsKey(name)) throw BadInputException.in(file, "has exp_avg_sq." + name + " but no exp_avg." + name);
+        }
         String count = Safetensors.metadata(file).get("step");
-        if (count == null) throw dev.align.core.BadInputException.in(file, "no 'step' in the metadata");
+        if (count == null) throw BadInputException.in(file, "no 'step' in the metadata");
         ParameterLayout layout = ParameterLayout.of(model.config()); // moments are stored under HF names
         adam.restore(Long.parseLong(count), data(layout.fuse(first)), data(layout.fuse(second)), model.parameters());
     }

@@ -43,7 +43,15 @@ import java.util.stream.Stream;
  * mini-batch order is derived from {@link Seeds#derive}(seed, {@link Seeds#MINI_BATCHES}, step), and a
  * checkpoint holds each module's weights and optimizer moments (the critic's under {@code critic/}),
  * AdamW's own update count, the position in the data and the online method's {@link
- * OnlineObjective#state()}. A resumed run therefore logs the same numbers as an uninterrupted one.
+ * OnlineObjective#state()}, the logging window (sums since the last logged step, as exact bits) and
+ * the cumulative {@code num_tokens}. A resumed run therefore logs the same numbers as an uninterrupted
+ * one ({@code tokens_per_second}, a rate over wall time, aside). A checkpoint also records the
+ * settings that decide the numbers ({@link #RESUME_KEYS}, the derived step and warmup counts, the
+ * online settings); resuming under different ones is refused.
+ *
+ * <p>The whole run has autograd recording off on its thread ({@link OfflineDjl#noGrad}), whatever the
+ * thread's mode: collection, evaluation and optimizer updates build no graph; only the losses computed
+ * inside a gradient collector record one.
  */
 public final class Trainer {
     public static final String METRICS = "metrics.jsonl";
@@ -52,6 +60,10 @@ public final class Trainer {
     public static final String CONFIG = "config.yaml";
     /** Where a separate critic's weights and moments live inside a run or checkpoint directory. */
     public static final String CRITIC = "critic";
+    /** Settings a resumed run must share with its checkpoint (besides the derived step and warmup counts). */
+    static final List<String> RESUME_KEYS = List.of("learning_rate", "per_device_train_batch_size",
+            "gradient_accumulation_steps", "lr_scheduler_type", "max_grad_norm", "weight_decay", "adam_beta1",
+            "adam_beta2", "adam_epsilon", "seed", "max_length");
 
     private final String task;
     private final PolicyModel policy;
@@ -75,13 +87,15 @@ public final class Trainer {
 
     /**
      * Online training of a policy and an optional separate critic (null for none) for {@code max_steps}
-     * collections; the critic gets its own AdamW at {@link OnlineConfig#criticRate}.
+     * collections; the critic gets its own AdamW at {@link OnlineConfig#criticRate}. Each collected
+     * batch's rows must split evenly into {@code num_mini_batches × gradient_accumulation_steps}
+     * micro-batches (a {@link BadInputException} otherwise); {@code per_device_train_batch_size} does
+     * not apply.
      */
     public Trainer(String task, PolicyModel policy, PolicyModel critic, OnlineObjective<?> objective,
             TrainingConfig config, OnlineConfig online, Path out, Map<String, Object> resolvedConfig,
             Progress.Factory progress) {
         this(task, policy, critic, null, objective, online, config, out, resolvedConfig, progress);
-        online.validate("online training");
         if (config.maxSteps() <= 0) throw new BadInputException("online training: set max_steps");
     }
 
@@ -152,12 +166,12 @@ public final class Trainer {
         }
         AtomicFiles.writeString(out.resolve(CONFIG), ConfigFile.toYaml(resolvedConfig));
         long total = totalSteps();
-        int warmup = config.warmupSteps() > 0 ? config.warmupSteps() : (int) Math.ceil(config.warmupRatio() * total);
         List<TrainedModule> modules = new ArrayList<>();
         int threads = OfflineDjl.threads();
         if (config.fullDeterminism()) OfflineDjl.setThreads(1);
         List<Map<String, Object>> log = new ArrayList<>();
-        try {
+        try (OfflineDjl.NoGrad noGrad = OfflineDjl.noGrad()) {
+            int warmup = warmup(total);
             modules.add(new TrainedModule(policy, "", new LearningRateSchedule(config.learningRate(), warmup, (int) total,
                     config.lrSchedulerType()), config));
             if (critic != null) {
@@ -168,34 +182,27 @@ public final class Trainer {
             Steps steps = online != null ? new OnlineSteps<>(online, modules) : new OfflineSteps(modules.get(0));
             long step = 0;
             long skipped = 0;
+            LogWindow window = new LogWindow();
             if (resume && latestCheckpoint(out) != null) {
                 Path checkpoint = latestCheckpoint(out);
-                for (TrainedModule m : modules) m.restore(checkpoint);
                 JsonNode state = Json.readObject(checkpoint.resolve(STATE));
+                checkSettings(checkpoint.resolve(STATE), state.path("settings"));
+                for (TrainedModule m : modules) m.restore(checkpoint);
                 step = state.get("global_step").asLong();
                 skipped = state.path("skipped_steps").asLong(0);
                 steps.restore(state);
+                window.restore(state.path("log_window"));
                 log.addAll(truncateMetrics(step));
             } else {
                 AtomicFiles.writeString(out.resolve(METRICS), "");
             }
-            double windowLoss = 0;
-            Map<String, Double> windowMetrics = new LinkedHashMap<>();
-            Map<String, Double> latest = Map.of();
-            int windowSteps = 0;
-            long windowTokens = 0;
-            long windowStart = System.nanoTime();
             double lastLoss = Double.NaN;
             try (Progress bar = progress.open(task, step, total)) {
                 while (step < total) {
                     StepOutcome s = steps.step(step);
                     skipped += s.skipped();
                     step++;
-                    windowLoss += s.loss();
-                    windowSteps++;
-                    windowTokens += s.tokens();
-                    s.averaged().forEach((k, v) -> windowMetrics.merge(k, v, Double::sum));
-                    latest = s.latest();
+                    window.add(s);
                     lastLoss = s.loss();
                     boolean logNow = step % Math.max(1, config.loggingSteps()) == 0 || step == total;
                     boolean evalNow = config.evalSteps() > 0 && (step % config.evalSteps() == 0 || step == total);
@@ -204,14 +211,15 @@ public final class Trainer {
                         row.put("step", step);
                         row.putAll(steps.position(step));
                         if (logNow) {
-                            double seconds = (System.nanoTime() - windowStart) / 1e9;
-                            row.put("loss", windowLoss / windowSteps);
-                            row.putAll(latest);
-                            for (Map.Entry<String, Double> e : windowMetrics.entrySet()) row.put(e.getKey(), e.getValue() / windowSteps);
-                            row.put("num_tokens", windowTokens);
-                            row.put("tokens_per_second", windowTokens / seconds);
+                            double seconds = (System.nanoTime() - window.start) / 1e9;
+                            row.put("loss", window.loss / window.steps);
+                            row.putAll(s.latest());
+                            for (Map.Entry<String, Double> e : window.metrics.entrySet()) row.put(e.getKey(), e.getValue() / window.steps);
+                            row.put("num_tokens", window.totalTokens);
+                            row.put("tokens_per_second", window.tokens / seconds);
                             if (skipped > 0) row.put("skipped_steps", skipped);
-                            bar.update(step, windowLoss / windowSteps, windowTokens / seconds);
+                            bar.update(step, window.loss / window.steps, window.tokens / seconds);
+                            window.clear();
                         }
                         if (evalNow) {
                             for (TrainedModule m : modules) m.model.setTrainable(false);
@@ -220,14 +228,9 @@ public final class Trainer {
                         }
                         appendMetrics(row);
                         log.add(row);
-                        windowLoss = 0;
-                        windowSteps = 0;
-                        windowTokens = 0;
-                        windowMetrics.clear();
-                        windowStart = System.nanoTime();
                     }
                     if (config.saveSteps() > 0 && step % config.saveSteps() == 0 && step < total) {
-                        checkpoint(step, skipped, modules, steps);
+                        checkpoint(step, skipped, window, modules, steps);
                     }
                 }
             }
@@ -238,7 +241,7 @@ public final class Trainer {
                     throw new UncheckedIOException(e);
                 }
             }
-            writeState(out, step, skipped, steps, true);
+            writeState(out, step, skipped, window, steps, true);
             return new Result(step, lastLoss, log);
         } finally {
             for (TrainedModule m : modules) {
@@ -333,10 +336,13 @@ public final class Trainer {
                 int n = experience.rows();
                 int miniBatches = onlineConfig.numMiniBatches();
                 int accumulation = config.gradientAccumulationSteps();
-                if (n < miniBatches * accumulation) {
-                    throw new IllegalStateException("a batch of " + n + " rows cannot be split into " + miniBatches
-                            + " mini-batches of " + accumulation + " micro-batches");
+                int micro = miniBatches * accumulation; // micro-batches per pass, each of n / micro rows
+                if (n == 0 || n % micro != 0) {
+                    throw new BadInputException("online training: a batch of " + n + " rows does not split evenly into "
+                            + "num_mini_batches (" + miniBatches + ") × gradient_accumulation_steps (" + accumulation
+                            + ") micro-batches; make the rows per step a multiple of " + micro);
                 }
+                int microRows = n / micro;
                 Map<String, Double> averaged = new LinkedHashMap<>(experience.metrics());
                 Map<String, Double> updateMetrics = new LinkedHashMap<>();
                 double policyLoss = 0, criticLoss = 0;
@@ -347,11 +353,10 @@ public final class Trainer {
                 for (int epoch = 0; epoch < onlineConfig.numEpochs(); epoch++) {
                     int[] order = EpochOrder.permutation(n, shuffle, epoch);
                     for (int mb = 0; mb < miniBatches; mb++) {
-                        int[] mini = Arrays.copyOfRange(order, mb * n / miniBatches, (mb + 1) * n / miniBatches);
                         double pl = 0, cl = 0;
-                        for (int micro = 0; micro < accumulation; micro++) {
-                            int[] rows = Arrays.copyOfRange(mini, micro * mini.length / accumulation,
-                                    (micro + 1) * mini.length / accumulation);
+                        for (int a = 0; a < accumulation; a++) {
+                            int from = (mb * accumulation + a) * microRows;
+                            int[] rows = Arrays.copyOfRange(order, from, from + microRows);
                             try (NDScope microScope = new NDScope()) {
                                 microScope.suppressNotUsedWarning();
                                 OnlineObjective.Step s;
@@ -453,23 +458,105 @@ public final class Trainer {
 
     // ---- checkpoints ----
 
-    private void checkpoint(long step, long skipped, List<TrainedModule> modules, Steps steps) {
+    private void checkpoint(long step, long skipped, LogWindow window, List<TrainedModule> modules, Steps steps) {
         Path dir = out.resolve("checkpoint-" + step);
         AtomicFiles.writeDirectory(dir, tmp -> {
             for (TrainedModule m : modules) m.save(tmp);
-            writeState(tmp, step, skipped, steps, false);
+            writeState(tmp, step, skipped, window, steps, false);
         });
         pruneCheckpoints();
     }
 
-    private void writeState(Path dir, long step, long skipped, Steps steps, boolean finished) {
+    private void writeState(Path dir, long step, long skipped, LogWindow window, Steps steps, boolean finished) {
         ObjectNode state = Json.MAPPER.createObjectNode();
         state.put("global_step", step);
         state.put("skipped_steps", skipped);
         steps.save(state);
         state.put("seed", config.seed());
+        state.set("settings", settings());
+        state.set("log_window", window.save());
         state.put("finished", finished);
         AtomicFiles.writeString(dir.resolve(STATE), Json.pretty(state));
+    }
+
+    private int warmup(long total) {
+        return config.warmupSteps() > 0 ? config.warmupSteps() : (int) Math.ceil(config.warmupRatio() * total);
+    }
+
+    /** The settings that decide the numbers of a run, as its checkpoints record them. */
+    private ObjectNode settings() {
+        ObjectNode s = Json.MAPPER.createObjectNode();
+        Map<String, Object> all = config.asMap();
+        long total = totalSteps();
+        s.put("total_steps", total);
+        s.put("warmup_steps", warmup(total));
+        for (String key : RESUME_KEYS) s.set(key, Json.MAPPER.valueToTree(all.get(key)));
+        if (onlineConfig != null) onlineConfig.asMap().forEach((k, v) -> s.set(k, Json.MAPPER.valueToTree(v)));
+        return s;
+    }
+
+    /** Refuses to resume a checkpoint under settings that would silently change its numbers. */
+    private void checkSettings(Path stateFile, JsonNode saved) {
+        ObjectNode now = settings();
+        for (var it = now.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode was = saved.get(e.getKey());
+            if (was != null && !was.asText().equals(e.getValue().asText())) {
+                String key = e.getKey().equals("total_steps") ? "total_steps (max_steps, num_train_epochs)" : e.getKey();
+                throw BadInputException.in(stateFile, "was saved with " + key + " " + was.asText() + ", the config says "
+                        + e.getValue().asText() + "; resume with the same settings or pass --overwrite");
+            }
+        }
+    }
+
+    /**
+     * The sums since the last logged step, and the cumulative token count; checkpoints store the doubles
+     * as hex strings ({@link Double#toHexString}), which read back to the same bits.
+     */
+    private static final class LogWindow {
+        double loss;
+        final Map<String, Double> metrics = new LinkedHashMap<>();
+        int steps;
+        long tokens;
+        long totalTokens;
+        long start = System.nanoTime();
+
+        void add(StepOutcome s) {
+            loss += s.loss();
+            steps++;
+            tokens += s.tokens();
+            totalTokens += s.tokens();
+            s.averaged().forEach((k, v) -> metrics.merge(k, v, Double::sum));
+        }
+
+        void clear() {
+            loss = 0;
+            steps = 0;
+            tokens = 0;
+            metrics.clear();
+            start = System.nanoTime();
+        }
+
+        ObjectNode save() {
+            ObjectNode w = Json.MAPPER.createObjectNode();
+            w.put("loss", Double.toHexString(loss));
+            ObjectNode m = w.putObject("metrics");
+            metrics.forEach((k, v) -> m.put(k, Double.toHexString(v)));
+            w.put("steps", steps);
+            w.put("tokens", tokens);
+            w.put("num_tokens", totalTokens);
+            return w;
+        }
+
+        /** Reads what {@link #save} wrote; a checkpoint without a window starts an empty one. */
+        void restore(JsonNode w) {
+            if (w.isMissingNode()) return;
+            loss = Double.parseDouble(w.get("loss").asText());
+            w.get("metrics").fields().forEachRemaining(e -> metrics.put(e.getKey(), Double.parseDouble(e.getValue().asText())));
+            steps = w.get("steps").asInt();
+            tokens = w.get("tokens").asLong();
+            totalTokens = w.get("num_tokens").asLong();
+        }
     }
 
     static Path latestCheckpoint(Path out) {
@@ -504,6 +591,7 @@ public final class Trainer {
 
     private void clearRun() throws IOException {
         for (Path p : checkpoints(out)) AtomicFiles.deleteRecursively(p);
+        if (Files.isDirectory(out.resolve(CRITIC))) AtomicFiles.deleteRecursively(out.resolve(CRITIC));
         Files.deleteIfExists(out.resolve(STATE));
         Files.deleteIfExists(out.resolve(METRICS));
     }

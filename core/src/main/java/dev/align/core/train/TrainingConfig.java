@@ -20,7 +20,7 @@ public record TrainingConfig(
         @ConfigKey(help = "peak learning rate of AdamW") double learningRate,
         @ConfigKey(help = "epochs over the data (max_steps wins when > 0)") int numTrainEpochs,
         @ConfigKey(help = "optimizer steps in all (-1: from num_train_epochs)") int maxSteps,
-        @ConfigKey(help = "examples per micro-batch") int perDeviceTrainBatchSize,
+        @ConfigKey(help = "examples per micro-batch (offline training only)") int perDeviceTrainBatchSize,
         @ConfigKey(help = "micro-batches per optimizer step") int gradientAccumulationSteps,
         @ConfigKey(help = "share of the steps spent warming up (warmup_steps wins when > 0)") double warmupRatio,
         @ConfigKey(help = "steps of linear warmup") int warmupSteps,

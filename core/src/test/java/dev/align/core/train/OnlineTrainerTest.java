@@ -38,6 +38,8 @@ class OnlineTrainerTest extends EngineTest {
             Map.entry("max_steps", 20), Map.entry("gradient_accumulation_steps", 2), Map.entry("warmup_steps", 2),
             Map.entry("lr_scheduler_type", "constant"), Map.entry("logging_steps", 1), Map.entry("save_steps", 5),
             Map.entry("save_total_limit", 2), Map.entry("seed", 7), Map.entry("full_determinism", true)), "test");
+    /** Logging every 3 steps, which does not divide save_steps 5: the resumed run's first window straddles the checkpoint. */
+    static final TrainingConfig EVERY_3 = CONFIG.with(Map.of("logging_steps", 3), "test");
     static final OnlineConfig ONLINE = new OnlineConfig(2, 2, 1e-2);
 
     /** One token per prompt, sampled from the policy with a generator derived from (seed, step). */
@@ -157,9 +159,13 @@ class OnlineTrainerTest extends EngineTest {
     }
 
     private void run(Path out, boolean resume, Progress.Factory progress) {
+        run(out, CONFIG, resume, progress);
+    }
+
+    private void run(Path out, TrainingConfig config, boolean resume, Progress.Factory progress) {
         try (TransformerPolicy policy = TinyModels.llama(manager, 3); TransformerPolicy critic = TinyModels.llama(manager, 4)) {
             critic.addValueHead(11);
-            new Trainer("toy", policy, critic, new TargetLetters(CONFIG.seed()), CONFIG, ONLINE, out, Map.of(), progress)
+            new Trainer("toy", policy, critic, new TargetLetters(config.seed()), config, ONLINE, out, Map.of(), progress)
                     .train(resume);
         }
     }
@@ -180,28 +186,34 @@ class OnlineTrainerTest extends EngineTest {
         }
         assertEquals(1e-2, ((Number) rows.get(19).get("critic_learning_rate")).doubleValue(), 0, "the critic's own rate");
         assertFalse(rows.get(19).containsKey("skipped_steps"));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(8L * (i + 1), ((Number) rows.get(i).get("num_tokens")).longValue(), "num_tokens is cumulative");
+        }
 
         Path killed = tmp.resolve("killed");
         Progress.Factory killAt13 = (task, start, total) -> new Progress() {
             @Override
             public void update(long step, double loss, double tps) {
-                if (step == 13) throw new IllegalStateException("killed");
+                if (step >= 13) throw new IllegalStateException("killed");
             }
 
             @Override
             public void close() {}
         };
-        assertThrows(IllegalStateException.class, () -> run(killed, false, killAt13));
+        Path straight3 = tmp.resolve("straight3");
+        run(straight3, EVERY_3, false, Progress.Factory.NONE);
+        assertEquals(7, SkippedStepTest.rows(straight3).size());
+        assertThrows(IllegalStateException.class, () -> run(killed, EVERY_3, false, killAt13));
         Path checkpoint = killed.resolve("checkpoint-10");
         assertTrue(Files.exists(checkpoint.resolve(Trainer.CRITIC).resolve(Trainer.OPTIMIZER)), "critic moments in critic/");
         var state = Json.readObject(checkpoint.resolve(Trainer.STATE));
         assertEquals(10 * 8 % 12, state.get("objective_state").get("cursor").asInt());
         assertEquals(String.valueOf(10 * 2 * 2), SkippedStepTest.optimizerMetadata(checkpoint.resolve(Trainer.OPTIMIZER))
                 .get("step").asText(), "num_ppo_epochs × num_mini_batches AdamW updates per step");
-        run(killed, true, Progress.Factory.NONE);
-        assertEquals(SkippedStepTest.numbers(straight), SkippedStepTest.numbers(killed));
+        run(killed, EVERY_3, true, Progress.Factory.NONE);
+        assertEquals(SkippedStepTest.numbers(straight3), SkippedStepTest.numbers(killed), "step 12 averages steps 10-12 after the resume too");
         for (String file : List.of("model.safetensors", Trainer.CRITIC + "/model.safetensors")) {
-            assertArrayEquals(Files.readAllBytes(straight.resolve(file)), Files.readAllBytes(killed.resolve(file)), file);
+            assertArrayEquals(Files.readAllBytes(straight3.resolve(file)), Files.readAllBytes(killed.resolve(file)), file);
         }
     }
 
