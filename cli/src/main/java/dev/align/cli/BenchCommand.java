@@ -190,7 +190,8 @@ final class BenchCommand implements Callable<Integer> {
             NDArray x = manager.create(ids, new Shape(microBatch, seqLen));
             NDArray m = manager.create(mask, new Shape(microBatch, seqLen));
             try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
-                gc.backward(CausalLmLoss.mean(model, x, m, null).div(accumulation));
+                NDArray loss = CausalLmLoss.mean(model, x, m, null);
+                gc.backward(loss.div(Scalars.constant(loss, accumulation)));
             }
         });
         return (double) batch * seqLen / seconds;
@@ -220,7 +221,8 @@ final class BenchCommand implements Callable<Integer> {
                 try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
                     NDArray ratio = LogProbs.DEFAULT.sequences(model, x, m, y).sum().sub(ref);
                     NDArray h = ratio.get("0:" + pairsPerMicro).sub(ratio.get(pairsPerMicro + ":"));
-                    gc.backward(DpoLoss.sigmoid(h, 0.1, 0).mean().div(accumulation));
+                    NDArray loss = DpoLoss.sigmoid(h, 0.1, 0).mean();
+                    gc.backward(loss.div(Scalars.constant(loss, accumulation)));
                 }
             });
             return pairs / seconds;

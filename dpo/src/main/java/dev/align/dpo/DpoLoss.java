@@ -1,6 +1,7 @@
 package dev.align.dpo;
 
 import ai.djl.ndarray.NDArray;
+import dev.align.core.model.Scalars;
 
 /**
  * The DPO family's losses as pure functions of the log-ratio difference
@@ -18,8 +19,8 @@ public final class DpoLoss {
      * <pre>  −(1−ε) log σ(β h) − ε log σ(−β h)</pre>
      */
     public static NDArray sigmoid(NDArray h, double beta, double labelSmoothing) {
-        NDArray x = h.mul((float) beta);
-        return logSigmoid(x).mul((float) -(1 - labelSmoothing)).sub(logSigmoid(x.neg()).mul((float) labelSmoothing));
+        NDArray x = h.mul(Scalars.constant(h, beta));
+        return logSigmoid(x).mul(Scalars.constant(x, -(1 - labelSmoothing))).sub(logSigmoid(x.neg()).mul(Scalars.constant(x, labelSmoothing)));
     }
 
     /**
@@ -33,7 +34,8 @@ public final class DpoLoss {
 
     /** SLiC's hinge loss (Zhao et al. 2023): {@code max(0, 1 − β h)}. */
     public static NDArray hinge(NDArray h, double beta) {
-        return h.mul((float) -beta).add(1f).maximum(0f);
+        NDArray margin = h.mul(Scalars.constant(h, -beta)).add(1f);
+        return margin.maximum(Scalars.constant(margin, 0));
     }
 
     /**
@@ -42,9 +44,9 @@ public final class DpoLoss {
      * <pre>  [−(1−ε) log σ(β h) + ε log σ(−β h)] / (1 − 2ε)</pre>
      */
     public static NDArray robust(NDArray h, double beta, double labelSmoothing) {
-        NDArray x = h.mul((float) beta);
-        return logSigmoid(x).mul((float) -(1 - labelSmoothing)).add(logSigmoid(x.neg()).mul((float) labelSmoothing))
-                .div((float) (1 - 2 * labelSmoothing));
+        NDArray x = h.mul(Scalars.constant(h, beta));
+        return logSigmoid(x).mul(Scalars.constant(x, -(1 - labelSmoothing))).add(logSigmoid(x.neg()).mul(Scalars.constant(x, labelSmoothing)))
+                .div(Scalars.constant(x, 1 - 2 * labelSmoothing));
     }
 
     public static NDArray of(DpoConfig.LossType type, NDArray h, double beta, double labelSmoothing) {
@@ -58,6 +60,6 @@ public final class DpoLoss {
 
     /** log σ(x) = −softplus(−x), computed stably. */
     static NDArray logSigmoid(NDArray x) {
-        return x.minimum(0f).sub(x.abs().neg().exp().add(1f).log());
+        return x.minimum(Scalars.constant(x, 0)).sub(x.abs().neg().exp().add(1f).log());
     }
 }

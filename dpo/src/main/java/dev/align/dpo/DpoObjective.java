@@ -120,7 +120,7 @@ public final class DpoObjective implements Objective {
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (config.rpoAlpha() > 0) { // RPO: NLL of the chosen responses, averaged over their tokens
             NDArray nll = CausalLmLoss.of(tokens.rows(0, batch.pairs()));
-            loss = loss.add(nll.mul((float) config.rpoAlpha()));
+            loss = loss.add(nll.mul(Scalars.constant(nll, config.rpoAlpha())));
             metrics.put("nll_loss", (double) Scalars.toFloat(nll));
         }
         float[] r = ratios.mul((float) config.beta()).toFloatArray(), logps = policy.toFloatArray(); // (B, 2) each

@@ -1,6 +1,7 @@
 package dev.align.rewardmodel;
 
 import ai.djl.ndarray.NDArray;
+import dev.align.core.model.Scalars;
 
 /**
  * Reward-model losses as pure functions of rewards. Pairs and ranking stages are given as 0/1 (or
@@ -53,11 +54,11 @@ public final class RewardLosses {
      * <pre>  coef · Σₚ wₚ (r_betterₚ + r_worseₚ)²</pre>
      */
     public static NDArray centering(NDArray better, NDArray worse, NDArray weight, double coefficient) {
-        return better.add(worse).square().mul(weight).sum().mul((float) coefficient);
+        return better.add(worse).square().mul(weight).sum().mul(Scalars.constant(better, coefficient));
     }
 
     private static NDArray softplus(NDArray x) {
         // log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|), stable for large |x|
-        return x.maximum(0f).add(x.abs().neg().exp().add(1f).log());
+        return x.maximum(Scalars.constant(x, 0)).add(x.abs().neg().exp().add(1f).log());
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import dev.align.core.model.Scalars;
 import java.util.List;
 
 /**
@@ -99,7 +100,7 @@ public record TokenLogProbs(NDArray logProbs, NDArray mask, NDArray entropy) {
     /** log softmax(z / τ) over the last axis; τ = 1 skips the division. */
     public static NDArray logSoftmax(NDArray logits, double temperature) {
         if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive, got " + temperature);
-        return (temperature == 1.0 ? logits : logits.div((float) temperature)).logSoftmax(-1);
+        return (temperature == 1.0 ? logits : logits.div(Scalars.constant(logits, temperature))).logSoftmax(-1);
     }
 
     /** H = −Σᵥ p(v) log p(v) over the last axis, from log-probabilities (..., V) → (...). */

@@ -45,8 +45,8 @@ public final class Functional {
 
     /** GELU with the tanh approximation (HF "gelu_new", GPT-2). */
     public static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-        return x.mul(inner.tanh().add(1f)).mul(0.5f);
+        NDArray inner = x.add(x.pow(Scalars.constant(x, 3)).mul(Scalars.constant(x, 0.044715f))).mul(Scalars.constant(x, SQRT_2_OVER_PI));
+        return x.mul(inner.tanh().add(1f)).mul(Scalars.constant(x, 0.5));
     }
 
     /** Exact GELU (HF "gelu"). */
@@ -71,7 +71,7 @@ public final class Functional {
         long group = h / hkv;
         // Query heads that share a key/value head are grouped: (B, Hkv, G, Tq, D) against (B, Hkv, 1, Tk, D).
         // Scaling q by 1/√D instead of the scores does the same arithmetic on a tensor Tk/D times smaller.
-        NDArray qs = q.mul((float) (1.0 / Math.sqrt(d)));
+        NDArray qs = q.mul(Scalars.constant(q, 1.0 / Math.sqrt(d)));
         if (group == 1) { // plain multi-head attention: no grouping reshapes (fewer ops per decoding step)
             NDArray scores = qs.matMul(k.swapAxes(-1, -2)); // (B, H, Tq, Tk)
             return (bias == null ? scores : scores.add(bias)).softmax(-1).matMul(v); // (B, H, Tq, D)

@@ -3,6 +3,7 @@ package dev.align.core.rl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import dev.align.core.model.Scalars;
 
 /**
  * PPO's clipped surrogate objective (Schulman et al. 2017, "Proximal Policy Optimization Algorithms", eq. 7) with
@@ -72,7 +73,7 @@ public final class ClippedPolicyLoss {
         NDArray ratio = d.exp();
         NDArray low = ratio.lt(1 - epsilonLow).logicalAnd(a.lt(0f)).toType(m.getDataType(), false);
         NDArray high = ratio.gt(1 + epsilonHigh).logicalAnd(a.gt(0f)).toType(m.getDataType(), false);
-        NDArray halfSquare = d.square().mul(0.5f);
+        NDArray halfSquare = d.square().mul(Scalars.constant(d, 0.5));
         // (5, B): per-sequence sums of low, high, ρ, ½d² and the mask itself, one host copy
         float[] sums = NDArrays.stack(new NDList(low, high, ratio, halfSquare, m.onesLike())).mul(m)
                 .sum(new int[] {2}).toFloatArray();

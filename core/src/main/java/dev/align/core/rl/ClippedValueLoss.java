@@ -1,6 +1,7 @@
 package dev.align.core.rl;
 
 import ai.djl.ndarray.NDArray;
+import dev.align.core.model.Scalars;
 
 /**
  * PPO's clipped value loss (Schulman et al. 2017's released baselines; TRL's PPO {@code vf_losses1/2}), per token:
@@ -27,7 +28,7 @@ public final class ClippedValueLoss {
         NDArray clipped = values.sub(oldValues).clip(-clipRange, clipRange).add(oldValues);
         NDArray unclippedLoss = values.sub(returns).square();
         NDArray clippedLoss = clipped.sub(returns).square();
-        return unclippedLoss.maximum(clippedLoss).mul(0.5f);
+        return unclippedLoss.maximum(clippedLoss).mul(Scalars.constant(unclippedLoss, 0.5));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.align.core.rl;
 
 import ai.djl.ndarray.NDArray;
+import dev.align.core.model.Scalars;
 import java.util.Locale;
 
 /**
@@ -29,7 +30,7 @@ public enum KlEstimator {
     public NDArray of(NDArray logp, NDArray refLogp) {
         return switch (this) {
             case K1 -> logp.sub(refLogp);
-            case K2 -> logp.sub(refLogp).square().mul(0.5f);
+            case K2 -> logp.sub(refLogp).square().mul(Scalars.constant(logp, 0.5));
             case K3 -> {
                 NDArray r = refLogp.sub(logp);
                 yield r.exp().sub(r).sub(1f); // TRL's GRPO order: exp(r) − r − 1

@@ -2,6 +2,7 @@ package dev.align.core.rl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.align.core.model.Scalars;
 import java.util.Locale;
 
 /**
@@ -59,13 +60,13 @@ public enum LossAggregation {
 
     /** Σ m ℓ / max(N, 1), N the active tokens of the global batch: every token of the step weighs the same. */
     public static NDArray dapo(NDArray perToken, NDArray mask, double activeTokens) {
-        return perToken.mul(asFloat(mask)).sum().div((float) Math.max(activeTokens, 1));
+        return perToken.mul(asFloat(mask)).sum().div(Scalars.constant(perToken, Math.max(activeTokens, 1)));
     }
 
     /** Σ m ℓ / (B · L): no length normalisation at all (a constant denominator). */
     public static NDArray drGrpo(NDArray perToken, NDArray mask, int maxCompletionLength) {
         long b = perToken.getShape().get(0);
-        return perToken.mul(asFloat(mask)).sum().div((float) (b * (double) maxCompletionLength));
+        return perToken.mul(asFloat(mask)).sum().div(Scalars.constant(perToken, b * (double) maxCompletionLength));
     }
 
     public static LossAggregation parse(String name) {

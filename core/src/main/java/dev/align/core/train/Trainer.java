@@ -276,7 +276,7 @@ public final class Trainer {
                     Objective.Step s;
                     try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
                         s = objective.loss(module.model, batch);
-                        gc.backward(s.loss().div(accumulation));
+                        gc.backward(s.loss().div(Scalars.constant(s.loss(), accumulation)));
                     }
                     stepLoss += Scalars.toFloat(s.loss()) / accumulation;
                     s.metrics().forEach((k, v) -> metrics.merge(k, v / accumulation, Double::sum));
@@ -362,8 +362,8 @@ public final class Trainer {
                                 OnlineObjective.Step s;
                                 try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
                                     s = objective.loss(modules, experience, rows);
-                                    NDArray total = s.policyLoss().div(accumulation);
-                                    if (s.criticLoss() != null) total = total.add(s.criticLoss().div(accumulation));
+                                    NDArray total = s.policyLoss().div(Scalars.constant(s.policyLoss(), accumulation));
+                                    if (s.criticLoss() != null) total = total.add(s.criticLoss().div(Scalars.constant(s.criticLoss(), accumulation)));
                                     gc.backward(total);
                                 }
                                 pl += Scalars.toFloat(s.policyLoss()) / accumulation;

@@ -11,6 +11,7 @@ import dev.align.core.EngineTest;
 import dev.align.core.GradientCheck;
 import dev.align.core.TinyModels;
 import dev.align.core.logprob.LogProbs;
+import dev.align.core.model.Scalars;
 import dev.align.core.model.TransformerPolicy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -128,7 +129,7 @@ class ClippedPolicyLossTest extends EngineTest {
                 GradientCheck.check(model, m -> {
                     NDArray logp = LogProbs.DEFAULT.sequences(m, ids, attention, null).logProbs();
                     NDArray perToken = ClippedPolicyLoss.perToken(logp, old, advantages, 0.2, 0.28)
-                            .add(KlEstimator.K3.of(logp, ref).mul(0.04f)); // GRPO's + β·k3
+                            .add(KlEstimator.K3.of(logp, ref).mul(Scalars.constant(logp, 0.04f))); // GRPO's + β·k3
                     return aggregation.apply(perToken, mask, 12, 8);
                 }, 2, 1e-3, 1e-2, 11); // the gradient direction and a random one
             }

@@ -14,6 +14,7 @@ import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
 import dev.align.core.io.Json;
 import dev.align.core.model.PolicyModel;
+import dev.align.core.model.Scalars;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.ByteLevelVocabulary;
 import java.nio.file.Files;
@@ -135,9 +136,9 @@ class OnlineTrainerTest extends EngineTest {
                 weight[i * v + e.sampled()[rows[i]]] = e.rewards()[rows[i]] - e.values()[rows[i]];
                 reward[i] = e.rewards()[rows[i]];
             }
-            NDArray policyLoss = logp.mul(m.create(weight, new Shape(rows.length, v))).sum().div(-rows.length);
+            NDArray policyLoss = logp.mul(m.create(weight, new Shape(rows.length, v))).sum().div(Scalars.constant(logp, -rows.length));
             NDArray value = lastValues(modules.critic(), ids, mask);
-            NDArray criticLoss = value.sub(m.create(reward)).square().mean().mul(0.5f);
+            NDArray criticLoss = value.sub(m.create(reward)).square().mean().mul(Scalars.constant(value, 0.5));
             return new Step(policyLoss, criticLoss, Map.of());
         }
 

@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import dev.align.core.OfflineDjl;
 import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
+import dev.align.core.model.Scalars;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.ByteLevelVocabulary;
 import java.util.List;
@@ -60,7 +61,7 @@ class TrainingStepTest extends EngineTest {
         b.setRequiresGradient(true);
         try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
             // d/da = a, d/db = b for ½(‖a‖² + ‖b‖²): gradient norm = ‖(3, 0, 4)‖ = 5
-            gc.backward(a.square().sum().add(b.square().sum()).mul(0.5f));
+            gc.backward(a.square().sum().add(b.square().sum()).mul(Scalars.constant(a, 0.5)));
         }
         List<NDArray> params = List.of(a, b);
         assertEquals(5.0, Gradients.clipGlobalNorm(params, 1.0), 1e-6);
@@ -77,7 +78,7 @@ class TrainingStepTest extends EngineTest {
         w.setRequiresGradient(true);
         for (int i = 0; i < 2; i++) {
             try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
-                gc.backward(w.mul(3f).sum());
+                gc.backward(w.mul(Scalars.constant(w, 3)).sum());
             }
         }
         assertEquals(6f, w.getGradient().getFloat(0), 1e-6f, "DJL's PyTorch collector accumulates");
