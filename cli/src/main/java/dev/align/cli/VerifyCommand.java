@@ -86,7 +86,7 @@ final class VerifyCommand implements Callable<Integer> {
         try {
             node = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
-            throw BadInputException.at(data, number, null, "invalid JSON: " + e.getOriginalMessage());
+            throw BadInputException.at(data, number, null, "invalid JSON: " + Json.problem(e));
         }
         if (node == null || !node.isObject()) throw BadInputException.at(data, number, null, "expected a JSON object");
         return (ObjectNode) node;

@@ -123,7 +123,7 @@ class CliTest {
                 "--skip-bad-lines", "--max-steps", "2");
         assertEquals(0, ok.code(), ok.err());
         assertTrue(ok.out().contains("sft: 2 steps"), "the flag overrides the file: " + ok.out());
-        assertTrue(ok.out().contains("skipped 1 bad lines"), ok.out());
+        assertTrue(ok.out().contains("skipped 1 bad line of"), ok.out());
         assertTrue(Files.readString(Path.of(out, "config.yaml")).contains("learning_rate: 0.01"));
         assertEquals(2, Files.readAllLines(Path.of(out, "metrics.jsonl")).size());
 
@@ -357,5 +357,100 @@ class CliTest {
         assertEquals(true, yaml.get("packing"));
         assertEquals(1, yaml.get("max_steps"));
         assertEquals("cpu", yaml.get("device"));
+    }
+
+    @Test
+    void sftWhoseCompletionsAreAllCutOffFailsBeforeTrainingAndCountsUntrainedRows(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path data = tmp.resolve("long.jsonl");
+        String longPrompt = "a".repeat(30);
+        Files.writeString(data, "{\"prompt\": \"" + longPrompt + "\", \"completion\": \"b\"}\n"
+                + "{\"prompt\": \"" + longPrompt + "\", \"completion\": \"c\"}\n");
+        Path out = tmp.resolve("run");
+        Result none = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--max-steps", "1", "--max-length", "8");
+        assertEquals(2, none.code(), none.out());
+        assertEquals("error: " + data + ": none of the first 2 rows has a trained token left after truncation at max_length 8;"
+                + " raise --max-length\n", none.err());
+        assertFalse(Files.exists(out), "refused before anything is written");
+
+        Files.writeString(data, "{\"prompt\": \"x\", \"completion\": \"b\"}\n"
+                + "{\"prompt\": \"" + longPrompt + "\", \"completion\": \"c\"}\n");
+        Result some = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--max-steps", "1", "--max-length", "8", "--batch-size", "2");
+        assertEquals(0, some.code(), some.err());
+        assertTrue(some.out().contains("examples truncated at max_length 8: 1 of 2 seen"), some.out());
+        assertTrue(some.out().contains("(trained on nothing): 1 of 2 seen"), some.out());
+
+        Result fits = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out",
+                tmp.resolve("run2").toString(), "--max-steps", "1");
+        assertEquals(0, fits.code(), fits.err());
+        assertFalse(fits.out().contains("truncated"), "no truncation line when nothing was cut: " + fits.out());
+        assertFalse(fits.out().contains("trained on nothing"), fits.out());
+    }
+
+    @Test
+    void aRunsConfigYamlIsAReusableConfig(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path out = tmp.resolve("run");
+        Result first = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--max-steps", "1", "--learning-rate", "0.003", "--max-length", "64");
+        assertEquals(0, first.code(), first.err());
+        Path out2 = tmp.resolve("run2");
+        Result again = align("sft", "--config", out.resolve("config.yaml").toString(), "--out", out2.toString(),
+                "--max-steps", "1");
+        assertEquals(0, again.code(), again.err());
+        assertEquals(Files.readString(out.resolve("config.yaml")), Files.readString(out2.resolve("config.yaml")),
+                "the same resolved settings");
+
+        Result other = align("dpo", "--config", out.resolve("config.yaml").toString(), "--out", tmp.resolve("run3").toString());
+        assertEquals(2, other.code());
+        assertEquals("error: " + out.resolve("config.yaml") + ": key 'command': the file is for 'align sft', not 'align dpo'\n",
+                other.err());
+
+        Result flagWins = align("sft", "--config", out.resolve("config.yaml").toString(), "--out", tmp.resolve("run4").toString(),
+                "--max-steps", "1", "--model", tmp.resolve("absent").toString());
+        assertEquals(2, flagWins.code());
+        assertTrue(flagWins.err().contains(tmp.resolve("absent").toString()), "--model overrides the file's model: " + flagWins.err());
+
+        Result missing = align("sft", "--data", sftData(tmp).toString(), "--out", tmp.resolve("run5").toString());
+        assertEquals(2, missing.code());
+        assertEquals("error: missing required option '--model' (or key 'model' in --config)\n", missing.err());
+    }
+
+    @Test
+    void parameterErrorsAreOneLineWithAHintAndExitCode2(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        String m = model.toString();
+        for (String[] args : List.of(new String[] {"generate", "--model", m, "--prompt", "x", "--seed", "abc"},
+                new String[] {"generate", "--model", m, "--prompt", "x", "--bogus", "1"},
+                new String[] {"generate", "--prompt", "x"},
+                new String[] {"sft", "--model", m, "--data", "d", "--out", "o", "--packing", "maybe"})) {
+            Result r = align(args);
+            assertEquals(2, r.code(), String.join(" ", args));
+            List<String> lines = r.err().lines().toList();
+            assertEquals(2, lines.size(), r.err());
+            assertTrue(lines.get(0).startsWith("error: "), r.err());
+            assertEquals("(see 'align " + args[0] + " --help')", lines.get(1));
+            assertEquals("", r.out());
+        }
+        assertTrue(align("generate", "--model", m, "--prompt", "x", "--seed", "abc").err().contains("'abc'"));
+
+        Result twice = align("generate", "--model", m, "--prompt", "x", "--max-new-tokens", "5", "--max-new-tokens", "1",
+                "--temperature", "0", "--json");
+        assertEquals(0, twice.code(), twice.err());
+        assertEquals(1, Json.MAPPER.readTree(twice.out()).get("token_ids").size(), "the last value wins");
+
+        Result bare = align();
+        assertEquals(2, bare.code());
+        assertTrue(bare.err().contains("Usage: align"), bare.err());
+
+        Path data = tmp.resolve("bad.jsonl");
+        Files.writeString(data, "{\"prompt\": \"a\", \"completion\": \"b\"\n");
+        Result json = align("sft", "--model", m, "--data", data.toString(), "--out", tmp.resolve("run").toString());
+        assertEquals(2, json.code());
+        assertEquals(1, json.err().lines().count(), json.err());
+        assertTrue(json.err().startsWith("error: " + data + ":1: invalid JSON: "), json.err());
+        assertFalse(json.err().contains("Source"), json.err());
     }
 }
