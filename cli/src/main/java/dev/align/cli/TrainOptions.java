@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 final class TrainOptions {
     // --model, --data and --out are required, but a --config file (a run's config.yaml) may give them.
     @Option(names = "--model", description = "Starting model directory (HF layout); required unless --config gives 'model'.") Path model;
-    @Option(names = "--data", description = "Training data (JSONL; .txt too for pretrain); required unless --config gives 'data'.") Path data;
+    @Option(names = "--data", description = "Training data in the command's format (see above); required unless --config gives 'data'.") Path data;
     @Option(names = "--eval-data", description = "Held-out data in the same format, evaluated every --eval-steps.") Path evalData;
     @Option(names = "--out", description = "Run directory: checkpoints, metrics.jsonl, config.yaml, final model; required unless --config gives 'out'.") Path out;
     @Option(names = "--config", description = "YAML file of settings (HF/TRL names, e.g. learning_rate; a run's config.yaml"
@@ -68,7 +68,12 @@ final class TrainOptions {
                         + ((String) required[0]).substring(2) + "' in --config)");
             }
         }
-        return ConfigBinder.of(command.configType()).bind(command.defaults(), layers);
+        ConfigBinder<T> binder = ConfigBinder.of(command.configType());
+        T settings = binder.bind(command.defaults(), layers);
+        if (evalData == null && binder.toMap(settings).get("eval_steps") instanceof Integer steps && steps > 0) {
+            throw new BadInputException("eval_steps is " + steps + " but there is no --eval-data to evaluate");
+        }
+        return settings;
     }
 
     /** A path key of the --config file, removed from it; the flag's value when the flag was given. */

@@ -331,6 +331,21 @@ class CliTest {
                 "--device", "cuda");
         assertEquals(2, sft.code());
         assertFalse(Files.exists(run));
+        Path verifiable = tmp.resolve("v.jsonl");
+        Files.writeString(verifiable, "{\"prompt\": \"1+1=\", \"answer\": \"2\", \"verifier\": \"number\"}\n");
+        String m = out.toString();
+        for (String[] args : List.of(new String[] {"generate", "--model", m, "--prompt", "x"},
+                new String[] {"logprobs", "--model", m, "--text", "x"},
+                new String[] {"eval", "--model", m, "--data", verifiable.toString()},
+                new String[] {"reward", "--model", m, "--prompt", "x", "--response", "y"},
+                new String[] {"bench", "--sections", "train"})) {
+            String[] withDevice = java.util.stream.Stream.concat(java.util.Arrays.stream(args), Stream.of("--device", "cuda"))
+                    .toArray(String[]::new);
+            Result r = align(withDevice);
+            assertEquals(2, r.code(), args[0] + ": " + r.err());
+            assertTrue(r.err().startsWith("error: device cuda: PyTorch sees no CUDA GPU"), args[0] + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
     }
 
     @Test
@@ -452,5 +467,68 @@ class CliTest {
         assertEquals(1, json.err().lines().count(), json.err());
         assertTrue(json.err().startsWith("error: " + data + ":1: invalid JSON: "), json.err());
         assertFalse(json.err().contains("Source"), json.err());
+    }
+
+    @Test
+    void generateNamesEachRowsPromptRefusesTooLongPromptsForEveryFamilyAndWarnsOfIdenticalGreedySamples(@TempDir Path tmp)
+            throws Exception {
+        String dir = tmp.resolve("llama").toString();
+        assertEquals(0, align("init", "--arch", "llama", "--layers", "1", "--hidden", "32", "--heads", "2", "--kv-heads", "1",
+                "--max-positions", "64", "--out", dir).code());
+        Result rows = align("generate", "--model", dir, "--prompt", "Hi", "--prompt", "Yo", "--max-new-tokens", "2", "--json",
+                "--chat");
+        assertEquals(0, rows.code(), rows.err());
+        List<JsonNode> json = rows.out().lines().map(l -> {
+            try {
+                return Json.MAPPER.readTree(l);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+        assertEquals(2, json.size());
+        for (JsonNode row : json) {
+            int i = row.get("prompt_index").asInt();
+            assertEquals(List.of("Hi", "Yo").get(i), row.get("prompt").asText());
+            assertTrue(row.get("prompt_text").asText().contains(row.get("prompt").asText()), row.toString());
+        }
+        assertEquals(java.util.Set.of(0, 1), java.util.Set.of(json.get(0).get("prompt_index").asInt(),
+                json.get(1).get("prompt_index").asInt()));
+
+        Result tooLong = align("generate", "--model", dir, "--prompt", "x".repeat(60), "--max-new-tokens", "8");
+        assertEquals(2, tooLong.code());
+        assertTrue(tooLong.err().startsWith("error: prompt plus new tokens (") && tooLong.err().contains(
+                "exceed max_position_embeddings (64)"), tooLong.err());
+        assertEquals(1, tooLong.err().lines().count(), tooLong.err());
+
+        Result greedy = align("generate", "--model", dir, "--prompt", "x", "--max-new-tokens", "2", "--num-generations", "2",
+                "--temperature", "0");
+        assertEquals(0, greedy.code(), greedy.err());
+        assertEquals("warning: --temperature 0 is greedy: the 2 samples of each prompt are identical\n", greedy.err());
+    }
+
+    @Test
+    void settingsThatCannotServeTheRunAreRefusedAndHelpShowsDefaults(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path out = tmp.resolve("run");
+        Result eval = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--eval-steps", "5");
+        assertEquals(2, eval.code());
+        assertEquals("error: eval_steps is 5 but there is no --eval-data to evaluate\n", eval.err());
+        Result beta = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--adam-beta2", "1");
+        assertEquals(2, beta.code());
+        assertEquals("error: command line: key 'adam_beta2': must be in [0, 1), got 1.0\n", beta.err());
+        Result range = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--max-steps", "99999999999");
+        assertEquals("error: command line: key 'max_steps': out of range for an int: 99999999999\n", range.err());
+        assertFalse(Files.exists(out));
+
+        String generate = align("generate", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(generate.contains("Default: 64"), "--max-new-tokens' default: " + generate);
+        assertTrue(generate.contains("--device") && generate.contains("Default: 1.0"), generate);
+        String evalHelp = align("eval", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(evalHelp.contains("Default: 48") && evalHelp.contains("Default: kind,family"), evalHelp);
+        String dpo = align("dpo", "--help").out();
+        assertFalse(dpo.contains(".txt"), dpo);
     }
 }
