@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
+    @Mixin DeviceOption device;
     @Option(names = "--layers", defaultValue = "6") int layers;
     @Option(names = "--hidden", defaultValue = "256") int hidden;
     @Option(names = "--heads", defaultValue = "4") int heads;
@@ -68,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         ObjectNode results = Json.MAPPER.createObjectNode();
-        try (NDManager manager = OfflineDjl.newManager()) {
+        try (NDManager manager = device.newManager()) {
             double peak = gemmPeak(manager);
             results.put("gemm_gflops", peak);
             out.printf("matmul peak         %8.1f GFLOP/s  (float32 %dx%d GEMM, best of 10)%n", peak, gemmSize, gemmSize);

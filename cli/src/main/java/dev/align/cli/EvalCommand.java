@@ -2,7 +2,6 @@ package dev.align.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.align.core.OfflineDjl;
 import dev.align.core.io.AtomicFiles;
 import dev.align.core.io.Json;
 import dev.align.core.model.ModelDirectory;
@@ -16,20 +15,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code align eval}: greedy accuracy on verifiable prompts, e.g. the world's held-out probes. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Greedy accuracy on verifiable prompts (sycophancy-eval.jsonl, verifiable.jsonl), per kind and family.")
 final class EvalCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true) Path model;
+    @Option(names = "--model", required = true, description = "A model directory in Hugging Face layout.") Path model;
+    @Mixin DeviceOption device;
     @Option(names = "--data", required = true, description = "JSONL of {\"prompt\", \"answer\", \"verifier\"} rows.") Path data;
     @Option(names = "--group-by", split = ",", defaultValue = "kind,family",
-            description = "Columns to report accuracy by (default: ${DEFAULT-VALUE}).") List<String> groupBy;
+            description = "Columns to report accuracy by.") List<String> groupBy;
     @Option(names = "--max-new-tokens", defaultValue = "48") int maxNewTokens;
     @Option(names = "--batch-size", defaultValue = "16") int batchSize;
     @Option(names = "--out", description = "Write each reply and verdict as JSONL here.") Path out;
@@ -37,7 +38,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
-        try (Dataset d = Dataset.open(data, Format.VERIFIABLE, false); NDManager manager = OfflineDjl.newManager();
+        try (Dataset d = Dataset.open(data, Format.VERIFIABLE, false); NDManager manager = device.newManager();
                 TransformerPolicy m = ModelDirectory.load(model, manager)) {
             long t0 = System.nanoTime();
             ProbeAccuracy.Report report = ProbeAccuracy.evaluate(m, d, groupBy, maxNewTokens, batchSize);

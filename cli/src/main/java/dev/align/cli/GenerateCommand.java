@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code align generate}: sample continuations of one or more prompts with the rollout engine. */
-@Command(name = "generate", mixinStandardHelpOptions = true, description = "Sample continuations of prompts.")
+@Command(name = "generate", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Sample continuations of prompts.")
 final class GenerateCommand implements Callable<Integer> {
     /**
      * Decoding threads of {@code align generate} and {@code align bench} unless told otherwise (the library
@@ -36,18 +36,18 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, description = "A prompt; repeat for a batch.") List<String> prompts;
     @Option(names = "--chat", description = "Wrap each prompt as a user turn with the model's chat template.") boolean chat;
     @Option(names = "--max-new-tokens", defaultValue = "64") int maxNewTokens;
-    @Option(names = "--temperature", defaultValue = "1.0", description = "0 = greedy (default: ${DEFAULT-VALUE}).") float temperature;
+    @Option(names = "--temperature", defaultValue = "1.0", description = "0 = greedy.") float temperature;
     @Option(names = "--top-k", defaultValue = "0", description = "0 = off.") int topK;
     @Option(names = "--top-p", defaultValue = "1.0", description = "Applied after top-k, to its renormalised mass; 1 = off.") float topP;
     @Option(names = "--min-p", defaultValue = "0.0", description = "0 = off.") float minP;
-    @Option(names = "--num-generations", defaultValue = "1", description = "Samples per prompt (default: ${DEFAULT-VALUE}).") int numGenerations;
+    @Option(names = "--num-generations", defaultValue = "1", description = "Samples per prompt.") int numGenerations;
     @Option(names = "--stop", description = "Stop string; repeatable.") List<String> stop = new ArrayList<>();
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--max-batch-size", defaultValue = "" + RolloutConfig.DEFAULT_MAX_BATCH_SIZE,
-            description = "Rows decoded together (default: ${DEFAULT-VALUE}).") int maxBatchSize;
+            description = "Rows decoded together.") int maxBatchSize;
     @Option(names = "--threads", defaultValue = "" + DECODE_THREADS,
-            description = "PyTorch threads while decoding; 0 = PyTorch's default, one per core (default: ${DEFAULT-VALUE},"
-                    + " measured fastest on a shared 2-core machine).")
+            description = "PyTorch threads while decoding; 0 = PyTorch's default, one per core (1 measured fastest"
+                    + " on a shared 2-core machine).")
     int threads;
     @Option(names = "--no-cache", description = "Recompute every step instead of using the KV cache.") boolean noCache;
     @Option(names = "--json", description = "One JSON object per sample with token ids and log-probs.") boolean json;
@@ -56,14 +56,20 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         RolloutConfig cfg = new RolloutConfig(maxNewTokens, temperature, topK, topP, minP, numGenerations, List.of(), stop,
                 seed, maxBatchSize, threads, !noCache); // flags first
+        if (numGenerations > 1 && temperature == 0) {
+            spec.commandLine().getErr().println("warning: --temperature 0 is greedy: the " + numGenerations
+                    + " samples of each prompt are identical");
+        }
         try (ModelOptions.Loaded loaded = modelOptions.load()) {
             Tokenizer tok = loaded.model().tokenizer();
             List<int[]> ids = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
             for (String p : prompts) {
                 String text = chat ? tok.chatTemplate().render(List.of(new ChatTemplate.Message("user", p)), true) : p;
                 int[] encoded = tok.encode(text, !chat); // templates place BOS themselves
                 if (encoded.length == 0) throw new IllegalArgumentException("--prompt: empty prompt");
                 ids.add(encoded);
+                texts.add(text);
             }
             List<Rollout> outs = new RolloutEngine(loaded.model()).generate(Prompt.numbered(ids), cfg);
             PrintWriter out = spec.commandLine().getOut();
@@ -71,7 +77,9 @@ final class GenerateCommand implements Callable<Integer> {
                 int i = (int) o.promptIndex();
                 if (json) {
                     ObjectNode n = Json.MAPPER.createObjectNode();
+                    n.put("prompt_index", i);
                     n.put("prompt", prompts.get(i));
+                    if (chat) n.put("prompt_text", texts.get(i)); // as the template rendered it
                     n.put("sample", o.sampleIndex());
                     n.put("completion", o.text());
                     n.put("finish_reason", o.finishReason().toString());

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
                 RewardModelCommand.class, RewardCommand.class, DpoCommand.class, EvalCommand.class,
                 VerifyCommand.class,
                 CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Exit code for bad input: a file, a line, a field. */
     public static final int BAD_INPUT = 2;
 
@@ -25,9 +25,11 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** {@code align} with no command: the usage, and bad input's exit code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return BAD_INPUT;
     }
 
     public static void main(String[] args) {
@@ -42,6 +44,15 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.getSubcommands().values().forEach(ConfiguredCommand::addFlags);
+        cli.setOverwrittenOptionsAllowed(true); // --max-steps 1 --max-steps 5: the last one wins
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            if (debug) e.printStackTrace(err);
+            CommandLine c = e.getCommandLine();
+            err.println("error: " + oneLine(e.getMessage()));
+            String name = c.getCommandSpec().qualifiedName(" ");
+            err.println("(see '" + name + " --help')");
+            return BAD_INPUT;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (debug) {
                 e.printStackTrace(err);

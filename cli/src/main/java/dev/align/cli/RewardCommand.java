@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align.core.BadInputException;
-import dev.align.core.OfflineDjl;
 import dev.align.core.io.AtomicFiles;
 import dev.align.core.io.Json;
 import dev.align.core.model.ModelDirectory;
@@ -23,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +38,7 @@ final class RewardCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--model", required = true, description = "Reward model directory (from 'align rm').") Path model;
+    @Mixin DeviceOption device;
     @Option(names = "--data", description = "JSONL of preference, ranked or prompt/completion rows.") Path data;
     @Option(names = "--prompt", description = "A user prompt to score with --response.") String prompt;
     @Option(names = "--response", description = "The assistant response to score.") String response;
@@ -54,7 +55,7 @@ final class RewardCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give either --data FILE or both --prompt and --response");
         }
         PrintWriter stdout = spec.commandLine().getOut();
-        try (NDManager manager = OfflineDjl.newManager(); TransformerPolicy rm = ModelDirectory.load(model, manager)) {
+        try (NDManager manager = device.newManager(); TransformerPolicy rm = ModelDirectory.load(model, manager)) {
             ResponseScorer scorer = new ResponseScorer(rm, maxLength, batchSize);
             if (data == null) {
                 float score = scorer.score(List.of(Example.Turns.of(prompt)), List.of(Example.Turns.of(response)))[0];

@@ -53,8 +53,14 @@ abstract class SftCommand implements Callable<Integer>, ConfiguredCommand<SftCon
                     Progress.Factory.CONSOLE);
             out.printf("%s: %d steps, final loss %.4f; model and metrics.jsonl in %s%n", name, result.steps(),
                     result.finalLoss(), options.out);
-            out.printf("examples truncated at max_length %d: %d of %d seen%n", sft.training().maxLength(),
-                    trainer.truncatedCount(), trainer.seenCount());
+            if (trainer.truncatedCount() > 0) {
+                out.printf("examples truncated at max_length %d: %d of %d seen%n", sft.training().maxLength(),
+                        trainer.truncatedCount(), trainer.seenCount());
+            }
+            if (trainer.untrainedCount() > 0) {
+                out.printf("examples with no trained token left at max_length %d (trained on nothing): %d of %d seen%n",
+                        sft.training().maxLength(), trainer.untrainedCount(), trainer.seenCount());
+            }
             options.reportSkipped(out, train);
         }
         return 0;

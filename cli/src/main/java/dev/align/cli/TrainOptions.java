@@ -27,22 +27,61 @@ import picocli.CommandLine.Option;
  * defaults, then the YAML file, then flags ({@link ConfiguredCommand}).
  */
 final class TrainOptions {
-    @Option(names = "--model", required = true, description = "Starting model directory (HF layout).") Path model;
-    @Option(names = "--data", required = true, description = "Training data (JSONL, or .txt for pretraining).") Path data;
+    // --model, --data and --out are required, but a --config file (a run's config.yaml) may give them.
+    @Option(names = "--model", description = "Starting model directory (HF layout); required unless --config gives 'model'.") Path model;
+    @Option(names = "--data", description = "Training data in the command's format (see above); required unless --config gives 'data'.") Path data;
     @Option(names = "--eval-data", description = "Held-out data in the same format, evaluated every --eval-steps.") Path evalData;
-    @Option(names = "--out", required = true, description = "Run directory: checkpoints, metrics.jsonl, config.yaml, final model.") Path out;
-    @Option(names = "--config", description = "YAML file of settings (HF/TRL names, e.g. learning_rate); flags override it.") Path config;
+    @Option(names = "--out", description = "Run directory: checkpoints, metrics.jsonl, config.yaml, final model; required unless --config gives 'out'.") Path out;
+    @Option(names = "--config", description = "YAML file of settings (HF/TRL names, e.g. learning_rate; a run's config.yaml"
+            + " too: model, data, eval_data, out, device); flags override it.") Path config;
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.") boolean resume;
     @Option(names = "--overwrite", description = "Replace a finished or unfinished run in --out.") boolean overwrite;
     @Option(names = "--skip-bad-lines", description = "Skip and count malformed data lines instead of stopping.") boolean skipBadLines;
     @Mixin DeviceOption device;
 
-    /** The command's settings: its defaults, then the --config file, then flags. Reads no data, writes nothing. */
+    /**
+     * The command's settings: its defaults, then the --config file, then flags. The file may also give
+     * this class's paths and device under config.yaml's keys (a flag wins), and a {@code command} key
+     * naming this command. Reads no data, writes nothing.
+     */
     <T extends Record> T resolve(ConfiguredCommand<T> command, CommandSpec spec) {
         List<ConfigBinder.Source> layers = new ArrayList<>();
-        if (config != null) layers.add(new ConfigBinder.Source(config.toString(), ConfigFile.read(config)));
+        if (config != null) {
+            Map<String, Object> file = new LinkedHashMap<>(ConfigFile.read(config));
+            Object named = file.remove("command");
+            if (named != null && !named.toString().equals(spec.name())) {
+                throw BadInputException.in(config, "key 'command': the file is for 'align " + named + "', not 'align "
+                        + spec.name() + "'");
+            }
+            model = fromFile(file, "model", model);
+            data = fromFile(file, "data", data);
+            evalData = fromFile(file, "eval_data", evalData);
+            out = fromFile(file, "out", out);
+            Object dev = file.remove("device");
+            if (dev != null && !spec.commandLine().getParseResult().hasMatchedOption("--device")) device.name = dev.toString();
+            layers.add(new ConfigBinder.Source(config.toString(), file));
+        }
         layers.add(new ConfigBinder.Source("command line", ConfiguredCommand.flags(spec)));
-        return ConfigBinder.of(command.configType()).bind(command.defaults(), layers);
+        for (var required : new Object[][] {{"--model", model}, {"--data", data}, {"--out", out}}) {
+            if (required[1] == null) {
+                throw new BadInputException("missing required option '" + required[0] + "' (or key '"
+                        + ((String) required[0]).substring(2) + "' in --config)");
+            }
+        }
+        ConfigBinder<T> binder = ConfigBinder.of(command.configType());
+        T settings = binder.bind(command.defaults(), layers);
+        if (evalData == null && binder.toMap(settings).get("eval_steps") instanceof Integer steps && steps > 0) {
+            throw new BadInputException("eval_steps is " + steps + " but there is no --eval-data to evaluate");
+        }
+        return settings;
+    }
+
+    /** A path key of the --config file, removed from it; the flag's value when the flag was given. */
+    private Path fromFile(Map<String, Object> file, String key, Path flag) {
+        Object v = file.remove(key);
+        if (flag != null || v == null) return flag;
+        if (v instanceof Map<?, ?> || v instanceof List<?>) throw BadInputException.in(config, "key '" + key + "': expected a path, got '" + v + "'");
+        return Path.of(v.toString());
     }
 
     /**
@@ -118,7 +157,8 @@ final class TrainOptions {
     /** Reports lines left out with --skip-bad-lines. */
     void reportSkipped(PrintWriter out, Dataset train) {
         if (!train.skippedLines().isEmpty()) {
-            out.printf("skipped %d bad lines of %s (first: %s)%n", train.skippedLines().size(), data,
+            int n = train.skippedLines().size();
+            out.printf("skipped %d bad line%s of %s (first: %s)%n", n, n == 1 ? "" : "s", data,
                     train.skippedLines().get(0));
         }
     }

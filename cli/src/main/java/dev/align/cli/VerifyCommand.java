@@ -36,6 +36,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Write each row plus 'reward' (1.0/0.0) and 'extracted_answer' here (JSONL, atomically).")
     Path out;
 
+    /** Rows carrying {@code expected_reward}: [matching the reward given, all]. */
+    private final int[] expected = new int[2];
+
     @Override
     public Integer call() {
         Map<String, int[]> groups = new TreeMap<>();
@@ -46,6 +49,10 @@ final class VerifyCommand implements Callable<Integer> {
         }
         var stdout = spec.commandLine().getOut();
         groups.forEach((g, c) -> stdout.printf(Locale.ROOT, "accuracy %-24s %.4f  (%d/%d)%n", g, c[0] / (double) c[1], c[0], c[1]));
+        if (expected[1] > 0) {
+            stdout.printf(Locale.ROOT, "expected_reward matched: %d of %d rows%s%n", expected[0], expected[1],
+                    expected[0] == expected[1] ? "" : " (" + (expected[1] - expected[0]) + " differ)");
+        }
         if (out != null) stdout.println("wrote " + out);
         return 0;
     }
@@ -66,6 +73,12 @@ final class VerifyCommand implements Callable<Integer> {
                 if (problem != null) throw BadInputException.at(data, number, "answer", problem);
                 Verifier.Verdict verdict = v.verify(answer, completion);
                 count(groups, "all", verdict.correct());
+                JsonNode want = row.get("expected_reward");
+                if (want != null && !want.isNull()) {
+                    if (!want.isNumber()) throw BadInputException.at(data, number, "expected_reward", "expected a number");
+                    expected[0] += want.asDouble() == (verdict.correct() ? 1.0 : 0.0) ? 1 : 0;
+                    expected[1]++;
+                }
                 count(groups, "verifier=" + (v.name().startsWith("regex:") ? "regex" : v.name()), verdict.correct());
                 if (sink != null) {
                     row.put("reward", verdict.correct() ? 1.0 : 0.0);
@@ -86,7 +99,7 @@ final class VerifyCommand implements Callable<Integer> {
         try {
             node = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
-            throw BadInputException.at(data, number, null, "invalid JSON: " + e.getOriginalMessage());
+            throw BadInputException.at(data, number, null, "invalid JSON: " + Json.problem(e));
         }
         if (node == null || !node.isObject()) throw BadInputException.at(data, number, null, "expected a JSON object");
         return (ObjectNode) node;

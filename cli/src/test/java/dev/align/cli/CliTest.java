@@ -123,7 +123,7 @@ class CliTest {
                 "--skip-bad-lines", "--max-steps", "2");
         assertEquals(0, ok.code(), ok.err());
         assertTrue(ok.out().contains("sft: 2 steps"), "the flag overrides the file: " + ok.out());
-        assertTrue(ok.out().contains("skipped 1 bad lines"), ok.out());
+        assertTrue(ok.out().contains("skipped 1 bad line of"), ok.out());
         assertTrue(Files.readString(Path.of(out, "config.yaml")).contains("learning_rate: 0.01"));
         assertEquals(2, Files.readAllLines(Path.of(out, "metrics.jsonl")).size());
 
@@ -331,6 +331,21 @@ class CliTest {
                 "--device", "cuda");
         assertEquals(2, sft.code());
         assertFalse(Files.exists(run));
+        Path verifiable = tmp.resolve("v.jsonl");
+        Files.writeString(verifiable, "{\"prompt\": \"1+1=\", \"answer\": \"2\", \"verifier\": \"number\"}\n");
+        String m = out.toString();
+        for (String[] args : List.of(new String[] {"generate", "--model", m, "--prompt", "x"},
+                new String[] {"logprobs", "--model", m, "--text", "x"},
+                new String[] {"eval", "--model", m, "--data", verifiable.toString()},
+                new String[] {"reward", "--model", m, "--prompt", "x", "--response", "y"},
+                new String[] {"bench", "--sections", "train"})) {
+            String[] withDevice = java.util.stream.Stream.concat(java.util.Arrays.stream(args), Stream.of("--device", "cuda"))
+                    .toArray(String[]::new);
+            Result r = align(withDevice);
+            assertEquals(2, r.code(), args[0] + ": " + r.err());
+            assertTrue(r.err().startsWith("error: device cuda: PyTorch sees no CUDA GPU"), args[0] + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
     }
 
     @Test
@@ -357,5 +372,163 @@ class CliTest {
         assertEquals(true, yaml.get("packing"));
         assertEquals(1, yaml.get("max_steps"));
         assertEquals("cpu", yaml.get("device"));
+    }
+
+    @Test
+    void sftWhoseCompletionsAreAllCutOffFailsBeforeTrainingAndCountsUntrainedRows(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path data = tmp.resolve("long.jsonl");
+        String longPrompt = "a".repeat(30);
+        Files.writeString(data, "{\"prompt\": \"" + longPrompt + "\", \"completion\": \"b\"}\n"
+                + "{\"prompt\": \"" + longPrompt + "\", \"completion\": \"c\"}\n");
+        Path out = tmp.resolve("run");
+        Result none = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--max-steps", "1", "--max-length", "8");
+        assertEquals(2, none.code(), none.out());
+        assertEquals("error: " + data + ": none of the first 2 rows has a trained token left after truncation at max_length 8;"
+                + " raise --max-length\n", none.err());
+        assertFalse(Files.exists(out), "refused before anything is written");
+
+        Files.writeString(data, "{\"prompt\": \"x\", \"completion\": \"b\"}\n"
+                + "{\"prompt\": \"" + longPrompt + "\", \"completion\": \"c\"}\n");
+        Result some = align("sft", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--max-steps", "1", "--max-length", "8", "--batch-size", "2");
+        assertEquals(0, some.code(), some.err());
+        assertTrue(some.out().contains("examples truncated at max_length 8: 1 of 2 seen"), some.out());
+        assertTrue(some.out().contains("(trained on nothing): 1 of 2 seen"), some.out());
+
+        Result fits = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out",
+                tmp.resolve("run2").toString(), "--max-steps", "1");
+        assertEquals(0, fits.code(), fits.err());
+        assertFalse(fits.out().contains("truncated"), "no truncation line when nothing was cut: " + fits.out());
+        assertFalse(fits.out().contains("trained on nothing"), fits.out());
+    }
+
+    @Test
+    void aRunsConfigYamlIsAReusableConfig(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path out = tmp.resolve("run");
+        Result first = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--max-steps", "1", "--learning-rate", "0.003", "--max-length", "64");
+        assertEquals(0, first.code(), first.err());
+        Path out2 = tmp.resolve("run2");
+        Result again = align("sft", "--config", out.resolve("config.yaml").toString(), "--out", out2.toString(),
+                "--max-steps", "1");
+        assertEquals(0, again.code(), again.err());
+        assertEquals(Files.readString(out.resolve("config.yaml")), Files.readString(out2.resolve("config.yaml")),
+                "the same resolved settings");
+
+        Result other = align("dpo", "--config", out.resolve("config.yaml").toString(), "--out", tmp.resolve("run3").toString());
+        assertEquals(2, other.code());
+        assertEquals("error: " + out.resolve("config.yaml") + ": key 'command': the file is for 'align sft', not 'align dpo'\n",
+                other.err());
+
+        Result flagWins = align("sft", "--config", out.resolve("config.yaml").toString(), "--out", tmp.resolve("run4").toString(),
+                "--max-steps", "1", "--model", tmp.resolve("absent").toString());
+        assertEquals(2, flagWins.code());
+        assertTrue(flagWins.err().contains(tmp.resolve("absent").toString()), "--model overrides the file's model: " + flagWins.err());
+
+        Result missing = align("sft", "--data", sftData(tmp).toString(), "--out", tmp.resolve("run5").toString());
+        assertEquals(2, missing.code());
+        assertEquals("error: missing required option '--model' (or key 'model' in --config)\n", missing.err());
+    }
+
+    @Test
+    void parameterErrorsAreOneLineWithAHintAndExitCode2(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        String m = model.toString();
+        for (String[] args : List.of(new String[] {"generate", "--model", m, "--prompt", "x", "--seed", "abc"},
+                new String[] {"generate", "--model", m, "--prompt", "x", "--bogus", "1"},
+                new String[] {"generate", "--prompt", "x"},
+                new String[] {"sft", "--model", m, "--data", "d", "--out", "o", "--packing", "maybe"})) {
+            Result r = align(args);
+            assertEquals(2, r.code(), String.join(" ", args));
+            List<String> lines = r.err().lines().toList();
+            assertEquals(2, lines.size(), r.err());
+            assertTrue(lines.get(0).startsWith("error: "), r.err());
+            assertEquals("(see 'align " + args[0] + " --help')", lines.get(1));
+            assertEquals("", r.out());
+        }
+        assertTrue(align("generate", "--model", m, "--prompt", "x", "--seed", "abc").err().contains("'abc'"));
+
+        Result twice = align("generate", "--model", m, "--prompt", "x", "--max-new-tokens", "5", "--max-new-tokens", "1",
+                "--temperature", "0", "--json");
+        assertEquals(0, twice.code(), twice.err());
+        assertEquals(1, Json.MAPPER.readTree(twice.out()).get("token_ids").size(), "the last value wins");
+
+        Result bare = align();
+        assertEquals(2, bare.code());
+        assertTrue(bare.err().contains("Usage: align"), bare.err());
+
+        Path data = tmp.resolve("bad.jsonl");
+        Files.writeString(data, "{\"prompt\": \"a\", \"completion\": \"b\"\n");
+        Result json = align("sft", "--model", m, "--data", data.toString(), "--out", tmp.resolve("run").toString());
+        assertEquals(2, json.code());
+        assertEquals(1, json.err().lines().count(), json.err());
+        assertTrue(json.err().startsWith("error: " + data + ":1: invalid JSON: "), json.err());
+        assertFalse(json.err().contains("Source"), json.err());
+    }
+
+    @Test
+    void generateNamesEachRowsPromptRefusesTooLongPromptsForEveryFamilyAndWarnsOfIdenticalGreedySamples(@TempDir Path tmp)
+            throws Exception {
+        String dir = tmp.resolve("llama").toString();
+        assertEquals(0, align("init", "--arch", "llama", "--layers", "1", "--hidden", "32", "--heads", "2", "--kv-heads", "1",
+                "--max-positions", "64", "--out", dir).code());
+        Result rows = align("generate", "--model", dir, "--prompt", "Hi", "--prompt", "Yo", "--max-new-tokens", "2", "--json",
+                "--chat");
+        assertEquals(0, rows.code(), rows.err());
+        List<JsonNode> json = rows.out().lines().map(l -> {
+            try {
+                return Json.MAPPER.readTree(l);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+        assertEquals(2, json.size());
+        for (JsonNode row : json) {
+            int i = row.get("prompt_index").asInt();
+            assertEquals(List.of("Hi", "Yo").get(i), row.get("prompt").asText());
+            assertTrue(row.get("prompt_text").asText().contains(row.get("prompt").asText()), row.toString());
+        }
+        assertEquals(java.util.Set.of(0, 1), java.util.Set.of(json.get(0).get("prompt_index").asInt(),
+                json.get(1).get("prompt_index").asInt()));
+
+        Result tooLong = align("generate", "--model", dir, "--prompt", "x".repeat(60), "--max-new-tokens", "8");
+        assertEquals(2, tooLong.code());
+        assertTrue(tooLong.err().startsWith("error: prompt plus new tokens (") && tooLong.err().contains(
+                "exceed max_position_embeddings (64)"), tooLong.err());
+        assertEquals(1, tooLong.err().lines().count(), tooLong.err());
+
+        Result greedy = align("generate", "--model", dir, "--prompt", "x", "--max-new-tokens", "2", "--num-generations", "2",
+                "--temperature", "0");
+        assertEquals(0, greedy.code(), greedy.err());
+        assertEquals("warning: --temperature 0 is greedy: the 2 samples of each prompt are identical\n", greedy.err());
+    }
+
+    @Test
+    void settingsThatCannotServeTheRunAreRefusedAndHelpShowsDefaults(@TempDir Path tmp) throws Exception {
+        Path model = tinyModel(tmp);
+        Path out = tmp.resolve("run");
+        Result eval = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--eval-steps", "5");
+        assertEquals(2, eval.code());
+        assertEquals("error: eval_steps is 5 but there is no --eval-data to evaluate\n", eval.err());
+        Result beta = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--adam-beta2", "1");
+        assertEquals(2, beta.code());
+        assertEquals("error: command line: key 'adam_beta2': must be in [0, 1), got 1.0\n", beta.err());
+        Result range = align("sft", "--model", model.toString(), "--data", sftData(tmp).toString(), "--out", out.toString(),
+                "--max-steps", "99999999999");
+        assertEquals("error: command line: key 'max_steps': out of range for an int: 99999999999\n", range.err());
+        assertFalse(Files.exists(out));
+
+        String generate = align("generate", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(generate.contains("Default: 64"), "--max-new-tokens' default: " + generate);
+        assertTrue(generate.contains("--device") && generate.contains("Default: 1.0"), generate);
+        String evalHelp = align("eval", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(evalHelp.contains("Default: 48") && evalHelp.contains("Default: kind,family"), evalHelp);
+        String dpo = align("dpo", "--help").out();
+        assertFalse(dpo.contains(".txt"), dpo);
     }
 }

@@ -45,9 +45,24 @@ class VerifyCommandTest {
         assertTrue(r.out().contains("accuracy all                      0.4655  (27/58)"), r.out());
         assertTrue(r.out().contains("accuracy verifier=choice          0.4167  (5/12)"), r.out());
         assertTrue(r.out().contains("accuracy verifier=regex           1.0000  (1/1)"), r.out());
+        assertTrue(r.out().contains("expected_reward matched: 58 of 58 rows\n"), r.out());
         JsonNode first = Json.MAPPER.readTree(rows.get(0));
         assertEquals("7", first.get("extracted_answer").asText());
         assertTrue(Json.MAPPER.readTree(rows.get(1)).get("extracted_answer").isNull(), "a hedge extracts nothing");
+    }
+
+    @Test
+    void rowsWhoseRewardDiffersFromExpectedRewardAreCounted(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("rows.jsonl");
+        Files.writeString(data, "{\"completion\": \"7\", \"answer\": \"7\", \"verifier\": \"number\", \"expected_reward\": 1}\n"
+                + "{\"completion\": \"8\", \"answer\": \"7\", \"verifier\": \"number\", \"expected_reward\": 1.0}\n"
+                + "{\"completion\": \"9\", \"answer\": \"7\", \"verifier\": \"number\"}\n");
+        CliTest.Result r = CliTest.align("verify", "--data", data.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("expected_reward matched: 1 of 2 rows (1 differ)\n"), r.out());
+
+        Files.writeString(data, "{\"completion\": \"9\", \"answer\": \"7\", \"verifier\": \"number\"}\n");
+        assertFalse(CliTest.align("verify", "--data", data.toString()).out().contains("expected_reward"));
     }
 
     @Test

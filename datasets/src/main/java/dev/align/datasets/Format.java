@@ -48,7 +48,7 @@ public enum Format {
                 try {
                     node = Json.MAPPER.readTree(line);
                 } catch (JsonProcessingException e) {
-                    throw BadInputException.at(file, number + 1, null, "invalid JSON: " + e.getOriginalMessage());
+                    throw BadInputException.at(file, number + 1, null, "invalid JSON: " + Json.problem(e));
                 }
                 if (node != null && node.isObject()) {
                     if (node.has("responses")) found = RANKED;
@@ -85,7 +85,7 @@ public enum Format {
         try {
             node = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
-            throw BadInputException.at(file, lineNumber, null, "invalid JSON: " + e.getOriginalMessage());
+            throw BadInputException.at(file, lineNumber, null, "invalid JSON: " + Json.problem(e));
         }
         if (node == null || !node.isObject()) {
             throw BadInputException.at(file, lineNumber, null, "expected a JSON object");

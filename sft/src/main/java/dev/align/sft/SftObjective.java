@@ -30,6 +30,7 @@ public final class SftObjective implements Objective {
     private final boolean packing;
     private final BitSet truncated = new BitSet();
     private final BitSet seen = new BitSet();
+    private final BitSet untrained = new BitSet();
 
     public SftObjective(Dataset train, Dataset eval, ExampleEncoder encoder, int padId, int maxLength, boolean packing) {
         this.train = train;
@@ -54,6 +55,19 @@ public final class SftObjective implements Objective {
         return seen.cardinality();
     }
 
+    /** Examples among those seen so far with no trained target left (max_length cut every completion token). */
+    public int untrainedCount() {
+        return untrained.cardinality();
+    }
+
+    /** Whether an example has a trained target: a loss position past the first token (which nothing predicts). */
+    static boolean hasTrainedTarget(TokenizedExample t) {
+        for (int j = 1; j < t.length(); j++) {
+            if (t.loss()[j]) return true;
+        }
+        return false;
+    }
+
     @Override
     public Step loss(PolicyModel model, int[] examples) {
         List<TokenizedExample> rows = new ArrayList<>();
@@ -61,6 +75,7 @@ public final class SftObjective implements Objective {
             TokenizedExample t = encoder.encode(train.get(i));
             seen.set(i);
             if (t.truncated()) truncated.set(i);
+            if (!hasTrainedTarget(t)) untrained.set(i);
             rows.add(t);
         }
         TokenBatch b = TokenBatch.of(model.manager(), packing ? pack(rows) : rows, padId);

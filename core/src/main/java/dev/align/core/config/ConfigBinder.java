@@ -238,7 +238,7 @@ public final class ConfigBinder<T extends Record> {
         }
         if (type == int.class || type == Integer.class) {
             long l = integral(v, type);
-            if (l != (int) l) throw expected(type, v);
+            if (l != (int) l) throw new IllegalArgumentException("out of range for an int: " + v);
             return (int) l;
         }
         if (type == long.class || type == Long.class) return integral(v, type);
@@ -264,11 +264,14 @@ public final class ConfigBinder<T extends Record> {
 
     private static long integral(Object v, Class<?> type) {
         BigDecimal d = decimal(v, type);
+        BigInteger whole;
         try {
-            return d.toBigIntegerExact().longValueExact();
+            whole = d.toBigIntegerExact();
         } catch (ArithmeticException e) {
             throw expected(type, v);
         }
+        if (whole.bitLength() > 63) throw new IllegalArgumentException("out of range for a long: " + v);
+        return whole.longValue();
     }
 
     private static double number(Object v, Class<?> type) {

@@ -14,7 +14,9 @@ import java.util.Map;
 
 /** YAML files of settings: a flat mapping of keys to values, read for {@link ConfigBinder} and written as a run's config.yaml. */
 public final class ConfigFile {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION) // a key given twice is an error
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
     private ConfigFile() {}
 

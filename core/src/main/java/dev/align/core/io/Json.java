@@ -18,6 +18,24 @@ public final class Json {
 
     private Json() {}
 
+    /**
+     * A parse error's message without Jackson's source excerpts: {@code "Unexpected end-of-input:
+     * expected close marker for Object"}, not {@code "... (start marker at [Source: REDACTED ...])"}.
+     */
+    public static String problem(JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        if (m == null) return "malformed JSON";
+        int cut = m.indexOf("[Source:");
+        if (cut >= 0) {
+            m = m.substring(0, cut);
+            int paren = m.lastIndexOf('(');
+            if (paren >= 0 && m.substring(paren).matches("\\((start marker )?at\\s*")) m = m.substring(0, paren);
+            m = m.replaceAll("\\s*\\bat\\s*$", "");
+        }
+        m = m.lines().findFirst().orElse("").strip();
+        return m.isEmpty() ? "malformed JSON" : m;
+    }
+
     public static ObjectNode readObject(Path file) {
         JsonNode node;
         try {
@@ -26,7 +44,7 @@ public final class Json {
             throw BadInputException.in(file, "file not found");
         } catch (JsonProcessingException e) {
             throw BadInputException.in(
-                    file, "invalid JSON at line " + e.getLocation().getLineNr() + ": " + e.getOriginalMessage());
+                    file, "invalid JSON at line " + e.getLocation().getLineNr() + ": " + problem(e));
         } catch (IOException e) {
             throw BadInputException.in(file, "cannot read: " + e.getMessage());
         }

@@ -79,9 +79,10 @@ public final class RolloutEngine {
         int n = prompts.size() * samples;
         int longest = prompts.stream().mapToInt(p -> p.ids().length).max().orElse(0);
         ModelConfig mc = model.config();
-        if (mc.family() == ModelConfig.Family.GPT2 && longest + config.maxNewTokens() > mc.maxPositions()) {
-            throw new IllegalArgumentException("prompt plus new tokens (" + (longest + config.maxNewTokens())
-                    + ") exceed n_positions (" + mc.maxPositions() + ")");
+        if (longest + config.maxNewTokens() > mc.maxPositions()) { // GPT-2 has no position past it; RoPE models were not trained there
+            throw new IllegalArgumentException("prompt plus new tokens (" + longest + " + " + config.maxNewTokens() + ") exceed "
+                    + (mc.family() == ModelConfig.Family.GPT2 ? "n_positions" : "max_position_embeddings") + " ("
+                    + mc.maxPositions() + ")");
         }
         // Longest prompts first, so a batch holds prompts of similar length (less padding).
         int[] order = IntStream.range(0, n).boxed()

@@ -59,6 +59,12 @@ public record TrainingConfig(
         }
         if (warmupRatio < 0 || warmupRatio > 1) throw new InvalidSettingException("warmup_ratio", "must be in [0, 1], got " + warmupRatio);
         if (maxLength < 2) throw new InvalidSettingException("max_length", "must be >= 2, got " + maxLength);
+        if (!(maxGradNorm >= 0)) throw new InvalidSettingException("max_grad_norm", "must be >= 0 (0: no clipping), got " + maxGradNorm);
+        if (!(weightDecay >= 0)) throw new InvalidSettingException("weight_decay", "must be >= 0, got " + weightDecay);
+        if (!(adamBeta1 >= 0 && adamBeta1 < 1)) throw new InvalidSettingException("adam_beta1", "must be in [0, 1), got " + adamBeta1);
+        if (!(adamBeta2 >= 0 && adamBeta2 < 1)) throw new InvalidSettingException("adam_beta2", "must be in [0, 1), got " + adamBeta2);
+        if (loggingSteps < 1) throw new InvalidSettingException("logging_steps", "must be >= 1, got " + loggingSteps);
+        if (evalSteps < 0) throw new InvalidSettingException("eval_steps", "must be >= 0 (0: never), got " + evalSteps);
     }
 
     /** This config with some keys replaced (the shared binder, one source). */

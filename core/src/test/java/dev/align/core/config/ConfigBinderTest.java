@@ -112,6 +112,25 @@ class ConfigBinderTest {
     }
 
     @Test
+    void optimizerAndLoggingSettingsOutsideTheirDomainAreRefused() {
+        assertEquals("x.yaml: key 'adam_beta1': must be in [0, 1), got 1.0", error(Map.of("adam_beta1", 1.0), "x.yaml"));
+        assertEquals("x.yaml: key 'adam_beta2': must be in [0, 1), got -0.1", error(Map.of("adam_beta2", -0.1), "x.yaml"));
+        assertEquals("x.yaml: key 'max_grad_norm': must be >= 0 (0: no clipping), got -1.0",
+                error(Map.of("max_grad_norm", -1), "x.yaml"));
+        assertEquals("x.yaml: key 'weight_decay': must be >= 0, got -0.01", error(Map.of("weight_decay", -0.01), "x.yaml"));
+        assertEquals("x.yaml: key 'logging_steps': must be >= 1, got 0", error(Map.of("logging_steps", 0), "x.yaml"));
+        assertEquals(0.0, BINDER.bind(DEFAULTS, Map.of("max_grad_norm", 0, "adam_beta1", 0), "x.yaml").training().maxGradNorm());
+    }
+
+    @Test
+    void aKeyGivenTwiceInAYamlFileIsAnErrorNamingIt(@TempDir Path tmp) throws Exception {
+        Path yaml = tmp.resolve("twice.yaml");
+        Files.writeString(yaml, "learning_rate: 0.1\nmax_steps: 3\nlearning_rate: 0.2\n");
+        String message = assertThrows(BadInputException.class, () -> ConfigFile.read(yaml)).getMessage();
+        assertTrue(message.startsWith(yaml + ": invalid YAML: Duplicate field 'learning_rate'"), message);
+    }
+
+    @Test
     void unknownKeysNameTheSourceAndTheNearestKey() {
         assertEquals("sft.yaml: key 'learning_rte': unknown (did you mean 'learning_rate'?)",
                 error(Map.of("learning_rte", 0.1), "sft.yaml"));
@@ -126,7 +145,7 @@ class ConfigBinderTest {
         assertEquals("--config x.yaml: key 'max_steps': expected an integer, got 'ten'",
                 error(Map.of("max_steps", "ten"), "--config x.yaml"));
         assertEquals("x.yaml: key 'max_steps': expected an integer, got '2.5'", error(Map.of("max_steps", 2.5), "x.yaml"));
-        assertEquals("x.yaml: key 'max_steps': expected an integer, got '3000000000'",
+        assertEquals("x.yaml: key 'max_steps': out of range for an int: 3000000000",
                 error(Map.of("max_steps", 3_000_000_000L), "x.yaml"));
         assertEquals("x.yaml: key 'beta': expected a number, got 'high'", error(Map.of("beta", "high"), "x.yaml"));
         assertEquals("x.yaml: key 'full_determinism': expected true or false, got 'yes please'",
