@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import dev.align.core.EngineTest;
+import dev.align.core.GarbageCollection;
 import dev.align.core.OfflineDjl;
 import dev.align.core.TinyModels;
 import dev.align.core.model.Scalars;
@@ -24,18 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class BackwardAfterGcTest extends EngineTest {
 
-    /** Frees every unreachable direct buffer: their memory goes back to malloc, which scribbles on it. */
-    private static void collectGarbage() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            try {
-                Thread.sleep(30); // the cleaner thread frees the memory after the collection
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     /** Loss and every gradient of one forward/backward pass, with a full GC between the two when asked. */
     private static List<float[]> lossAndGradients(TransformerPolicy model, List<int[]> rows, boolean gcBeforeBackward) {
         List<float[]> out = new ArrayList<>();
@@ -44,7 +33,7 @@ class BackwardAfterGcTest extends EngineTest {
             NDArray[] batch = TinyModels.batch(model.manager(), rows, model.tokenizer().padId(), false);
             try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
                 NDArray loss = CausalLmLoss.mean(model, batch[0], batch[1], null);
-                if (gcBeforeBackward) collectGarbage();
+                if (gcBeforeBackward) GarbageCollection.collectAndFree();
                 gc.backward(loss);
                 out.add(new float[] {Scalars.toFloat(loss)});
             }
@@ -80,7 +69,7 @@ class BackwardAfterGcTest extends EngineTest {
             x.setRequiresGradient(true);
             try (GradientCollector gc = OfflineDjl.engine().newGradientCollector()) {
                 NDArray y = x.mul(Scalars.constant(x, 3)).sum();
-                collectGarbage();
+                GarbageCollection.collectAndFree();
                 gc.backward(y);
             }
             assertArrayEquals(new float[] {3f, 3f, 3f}, x.getGradient().toFloatArray());

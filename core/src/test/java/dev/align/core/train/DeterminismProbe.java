@@ -2,6 +2,7 @@ package dev.align.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.align.core.GarbageCollection;
 import dev.align.core.OfflineDjl;
 import dev.align.core.TinyModels;
 import dev.align.core.model.ModelConfig;
@@ -21,13 +22,15 @@ import java.util.Map;
 /**
  * Trains a small model under full_determinism in this JVM and prints a SHA-256 of its final weights
  * and its last loss; {@link CrossProcessDeterminismTest} runs it in separate JVMs and compares.
- * Arguments: steps, hidden size, layers.
+ * Arguments: steps, hidden size, layers, and {@code gc} to run a garbage collection between every
+ * forward and backward pass (as the JVM may at any allocation; the weights must not change).
  */
 public final class DeterminismProbe {
     public static void main(String[] args) throws Exception {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int layers = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        boolean collect = args.length > 3 && args[3].equals("gc");
         Path out = Files.createTempDirectory("probe");
         try (NDManager manager = OfflineDjl.newManager();
                 TransformerPolicy model = TransformerPolicy.initialize(manager,
@@ -46,7 +49,9 @@ public final class DeterminismProbe {
                     List<int[]> batch = new ArrayList<>();
                     for (int i : examples) batch.add(rows.get(i));
                     NDArray[] b = TinyModels.batch(m.manager(), batch, m.tokenizer().padId(), false);
-                    return new Step(CausalLmLoss.mean(m, b[0], b[1], null), Map.of(), 0);
+                    NDArray loss = CausalLmLoss.mean(m, b[0], b[1], null);
+                    if (collect) GarbageCollection.collectAndFree();
+                    return new Step(loss, Map.of(), 0);
                 }
 
                 @Override
