@@ -186,18 +186,19 @@ public final class RolloutEngine {
                     boolean[] live = new boolean[slotRow.length];
                     for (int s = 0; s < live.length; s++) live[s] = reason[slotRow[s]] == null;
                     TokenSampler.Choice choice;
-                    long t0 = System.nanoTime(), t1;
+                    long t0 = System.nanoTime(), t1, t2;
                     try (NDScope scope = new NDScope()) {
                         scope.suppressNotUsedWarning();
                         NDArray logits = nextLogits(nd, cache, known); // (B, V); CPU ops run eagerly
                         t1 = System.nanoTime();
                         choice = sampler.sample(logits, live, s -> uniform(rng[slotRow[s]]));
+                        t2 = System.nanoTime(); // freeing the step's arrays below is the step's cost, not sampling's
                     }
-                    long t2 = System.nanoTime();
+                    long t3 = System.nanoTime();
                     if (step == 0) {
-                        prefill += t2 - t0;
+                        prefill += t3 - t0;
                     } else {
-                        decoding += t2 - t0;
+                        decoding += t3 - t0;
                         sampling += t2 - t1;
                     }
                     produced += running;
