@@ -2,9 +2,12 @@ package dev.align.core.rollout;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Picks the next token of every row on the device: the logits never leave it, nothing sorts the
@@ -93,13 +96,19 @@ final class TokenSampler {
             keep = keep == null ? keepMin : keep.logicalAnd(keepMin);
         }
         NDArray w = keep == null ? p : p.mul(keep); // (B, k): a prefix is kept
-        NDArray position = pick(w, live, uniforms); // (B, 1)
+        NDArray position = pick(w, drawn(IntStream.range(0, live.length).toArray(), live, uniforms)); // (B, 1)
         NDArray token = indices.gather(position, 1);
         NDArray logp = scaled.logSoftmax(1).gather(token, 1);
         return new Choice(token.toLongArray(), logp.toFloatArray());
     }
 
-    /** Over the whole vocabulary: min-p as a mask, top-p by rejection rounds. */
+    /**
+     * Over the whole vocabulary: min-p as a mask, top-p by rejection rounds. The first round covers the
+     * batch; each later one only the rows still pending, gathered with one index op per array (with 64
+     * rows some row almost always needs a second round, and a round over all rows would cost as much as
+     * the first). Every row's pick depends only on its own weights and uniforms, so which other rows share
+     * a round changes nothing.
+     */
     private Choice rejection(NDArray scaled, boolean[] live, Uniforms uniforms) {
         int rows = live.length;
         NDArray probs = scaled.softmax(1); // (B, V)
@@ -107,56 +116,73 @@ final class TokenSampler {
         NDArray weights = minP > 0f ? probs.mul(probs.gte(probs.max(new int[] {1}, true).mul(minP))) : probs;
         long[] tokens = new long[rows];
         float[] chosenLogProbs = new float[rows];
-        boolean[] pending = live.clone();
-        NDArray pivot = null; // (B, 1): candidates must be more probable than this
+        int[] rowOf = IntStream.range(0, rows).toArray(); // the batch row of each row in this round
+        NDArray pivot = null; // (R, 1): candidates must be more probable than this
         while (true) {
-            NDArray w = pivot == null ? weights : weights.mul(probs.gt(pivot));
-            NDArray token = pick(w, pending, uniforms); // (B, 1)
-            NDArray p = probs.gather(token, 1); // (B, 1)
+            int n = rowOf.length;
+            NDArray w = pivot == null ? weights : weights.mul(probs.gt(pivot)); // (R, V)
+            NDArray token = pick(w, drawn(rowOf, live, uniforms)); // (R, 1)
+            NDArray p = probs.gather(token, 1); // (R, 1)
             long[] picked = token.toLongArray();
             float[] pv = p.toFloatArray();
             float[] logPv = logProbs.gather(token, 1).toFloatArray();
             float[] above = null; // mass strictly above each row's token, when some row needs the check
-            if (topP < 1f && !surelyKept(pv, pending)) above = probs.mul(probs.gt(p)).sum(ROW, true).toFloatArray();
-            boolean more = false;
-            for (int r = 0; r < rows; r++) {
-                if (!pending[r]) continue;
-                if (above == null || above[r] < topP) {
-                    tokens[r] = picked[r];
-                    chosenLogProbs[r] = logPv[r];
-                    pending[r] = false;
+            if (topP < 1f && !surelyKept(pv, rowOf, live)) above = probs.mul(probs.gt(p)).sum(ROW, true).toFloatArray();
+            int pending = 0; // rejected rows move to the front of rowOf, their pivots to the front of pv
+            long[] select = new long[n];
+            for (int i = 0; i < n; i++) {
+                int r = rowOf[i];
+                if (!live[r]) continue;
+                if (above == null || above[i] < topP) {
+                    tokens[r] = picked[i];
+                    chosenLogProbs[r] = logPv[i];
                 } else {
-                    more = true;
+                    select[pending] = i;
+                    rowOf[pending] = r;
+                    pv[pending++] = pv[i];
                 }
             }
-            if (!more) return new Choice(tokens, chosenLogProbs);
-            pivot = p;
+            if (pending == 0) return new Choice(tokens, chosenLogProbs);
+            rowOf = Arrays.copyOf(rowOf, pending);
+            NDManager manager = scaled.getManager();
+            NDIndex still = new NDIndex("{}", manager.create(Arrays.copyOf(select, pending))); // (R') rows
+            boolean masked = weights != probs;
+            probs = probs.get(still); // (R', V)
+            weights = masked ? weights.get(still) : probs;
+            logProbs = logProbs.get(still);
+            pivot = manager.create(Arrays.copyOf(pv, pending), new Shape(pending, 1)); // (R', 1): exactly p's values
         }
     }
 
+    /** The uniform of each row of a round: the batch row's next number if it is live, else 0 (unused). */
+    private static float[] drawn(int[] rowOf, boolean[] live, Uniforms uniforms) {
+        float[] u = new float[rowOf.length];
+        for (int i = 0; i < rowOf.length; i++) u[i] = live[rowOf[i]] ? uniforms.next(rowOf[i]) : 0f;
+        return u;
+    }
+
     /**
-     * Whether every pending row's token is in the top-p set without looking: the mass above a token of
+     * Whether every live row's token is in the top-p set without looking: the mass above a token of
      * probability q is at most 1 − q, below top_p when q &gt; 1 − top_p (with a margin for rounding). Peaked
      * distributions, typical of trained models, then skip the pass over the vocabulary.
      */
-    private boolean surelyKept(float[] p, boolean[] pending) {
-        for (int r = 0; r < p.length; r++) {
-            if (pending[r] && p[r] <= 1f - topP + 1e-5f) return false;
+    private boolean surelyKept(float[] p, int[] rowOf, boolean[] live) {
+        for (int i = 0; i < p.length; i++) {
+            if (live[rowOf[i]] && p[i] <= 1f - topP + 1e-5f) return false;
         }
         return true;
     }
 
     /**
-     * Inverse CDF: per row, the first column whose cumulative weight exceeds u·Σw. (B, N) → (B, 1) int64.
+     * Inverse CDF: per row, the first column whose cumulative weight exceeds u·Σw, u = drawn[row].
+     * (B, N) → (B, 1) int64.
      * Wide rows (at least 64 blocks) go in two levels, so that only one reduction reads the whole row: the
      * block of {@link #BLOCK} columns where the cumulative block mass passes u·Σw, then the column inside
      * it (measured at batch 8: faster from vocabulary 32k, slower at 8k than the one-level cumsum).
      */
-    private NDArray pick(NDArray w, boolean[] draw, Uniforms uniforms) {
-        int rows = draw.length;
+    private NDArray pick(NDArray w, float[] drawn) {
+        int rows = drawn.length;
         long columns = w.getShape().get(1);
-        float[] drawn = new float[rows];
-        for (int r = 0; r < rows; r++) drawn[r] = draw[r] ? uniforms.next(r) : 0f;
         NDArray u = w.getManager().create(drawn, new Shape(rows, 1));
         if (columns < 64L * block || columns % block != 0) { // narrow rows: one level is fewer ops
             NDArray cdf = w.cumSum(1); // (B, N)

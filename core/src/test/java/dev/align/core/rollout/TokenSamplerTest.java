@@ -53,6 +53,84 @@ class TokenSamplerTest extends EngineTest {
     }
 
     @Test
+    void aRowsTokenDoesNotDependOnWhichOtherRowsNeedMoreRounds() {
+        // top-p 0.8 keeps tokens 3, 0, 4 (mass above 0, 0.40, 0.70) and rejects 1 (0.85) and 2 (0.95).
+        // Vocabulary order 0..4 has p = 0.30, 0.10, 0.05, 0.40, 0.15, so each round's CDF is by hand:
+        //   row 0: u 0.42 → token 2 (rejected); p > 0.05: 0.35·0.95 → token 1 (rejected); p > 0.10: 0.1·0.85 → token 0.
+        //   row 1: u 0.42 → token 2 (rejected); p > 0.05: 0.9·0.95 = 0.855 → token 4.
+        //   rows 2, 3, 4: one round, u 0.5 → token 3, 0.1 → token 0, 0.88 → token 4.
+        float[][] script = {{0.42f, 0.35f, 0.1f}, {0.42f, 0.9f}, {0.5f}, {0.1f}, {0.88f}};
+        long[] expected = {0, 4, 3, 0, 4};
+        int rows = script.length;
+        TokenSampler sampler = new TokenSampler(1f, 0, 0.8f, 0f);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            float[] all = new float[rows * LOGITS.length];
+            for (int r = 0; r < rows; r++) System.arraycopy(LOGITS, 0, all, r * LOGITS.length, LOGITS.length);
+            boolean[] live = new boolean[rows];
+            Arrays.fill(live, true);
+            int[] used = new int[rows];
+            TokenSampler.Choice batch = sampler.sample(manager.create(all, new Shape(rows, LOGITS.length)), live,
+                    r -> script[r][used[r]++]);
+            assertArrayEquals(expected, batch.tokens());
+            for (int r = 0; r < rows; r++) {
+                assertEquals(script[r].length, used[r], "rounds of row " + r);
+                int[] alone = new int[1];
+                int row = r;
+                TokenSampler.Choice single = sampler.sample(manager.create(LOGITS, new Shape(1, LOGITS.length)),
+                        new boolean[] {true}, i -> script[row][alone[0]++]);
+                assertEquals(batch.tokens()[r], single.tokens()[0], "row " + r);
+                assertEquals(batch.logProbs()[r], single.logProbs()[0], "row " + r);
+                assertEquals(script[r].length, alone[0], "rounds of row " + r + " alone");
+            }
+        }
+    }
+
+    @Test
+    void rowsSampledTogetherPickWhatEachPicksAloneWhateverTheRounds() {
+        // 64 rows of broad distributions at top-p 0.7: most rows accept in the first round, some need
+        // two or more. Every row, with its own generator, picks the same token and log-prob as when it is
+        // sampled alone; one-level (block 2²⁰) and two-level (64 blocks of 8) inverse CDFs, with min-p too.
+        int rows = 64, vocab = 512;
+        boolean[] live = new boolean[rows];
+        Arrays.fill(live, true);
+        live[5] = false; // a finished row draws nothing and does not disturb the others
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = manager.randomNormal(0f, 2f, new Shape(rows, vocab), ai.djl.ndarray.types.DataType.FLOAT32,
+                    manager.getDevice());
+            for (TokenSampler sampler : new TokenSampler[] {new TokenSampler(1f, 0, 0.7f, 0f, 1 << 20),
+                    new TokenSampler(1f, 0, 0.7f, 0f, 8), new TokenSampler(0.9f, 0, 0.7f, 0.001f, 8)}) {
+                SplittableRandom[] rngs = new SplittableRandom[rows];
+                for (int r = 0; r < rows; r++) rngs[r] = new SplittableRandom(100 + r);
+                int[] rounds = new int[rows];
+                TokenSampler.Choice batch = sampler.sample(logits, live, r -> {
+                    rounds[r]++;
+                    return RolloutEngine.uniform(rngs[r]);
+                });
+                int more = 0;
+                for (int r = 0; r < rows; r++) {
+                    if (!live[r]) {
+                        assertEquals(0, rounds[r]);
+                        continue;
+                    }
+                    if (rounds[r] > 1) more++;
+                    SplittableRandom rng = new SplittableRandom(100 + r);
+                    int[] alone = new int[1];
+                    TokenSampler.Choice single = sampler.sample(logits.get(r).reshape(1, vocab), new boolean[] {true}, i -> {
+                        alone[0]++;
+                        return RolloutEngine.uniform(rng);
+                    });
+                    assertEquals(single.tokens()[0], batch.tokens()[r], "row " + r);
+                    assertEquals(single.logProbs()[0], batch.logProbs()[r], "row " + r);
+                    assertEquals(alone[0], rounds[r], "rounds of row " + r);
+                }
+                assertTrue(more > 0 && more < rows - 8, more + " rows needed a second round");
+            }
+        }
+    }
+
+    @Test
     void minPDropsTokensBelowAFractionOfTheBest() {
         // min-p 0.3: the floor is 0.3 · 0.40 = 0.12, so 0.10 and 0.05 go.
         assertFrequencies(new TokenSampler(1f, 0, 1f, 0.3f), new double[] {0.30 / 0.85, 0, 0, 0.40 / 0.85, 0.15 / 0.85});
