@@ -132,13 +132,8 @@ public final class OfflineDjl {
 
     /** Runs {@code body} with recording off on this thread, like {@code torch.no_grad()}, then restores it. */
     public static <T> T withoutRecording(Supplier<T> body) {
-        boolean recording = isRecording();
-        if (!recording) return body.get();
-        JniUtils.setGradMode(false);
-        try {
+        try (NoGrad off = noGrad()) {
             return body.get();
-        } finally {
-            JniUtils.setGradMode(true);
         }
     }
 
