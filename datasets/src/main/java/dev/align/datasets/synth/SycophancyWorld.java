@@ -111,8 +111,11 @@ public final class SycophancyWorld {
     /** What was written, for the README and the command's output. */
     public record Summary(Map<String, Integer> counts) {}
 
-    public Summary write(Path out) {
-        Random random = new Random(config.seed());
+    /** The world's facts, and the same facts split into train and eval by fact. */
+    record Split(List<Fact> all, List<Fact> train, List<Fact> eval) {}
+
+    /** Draws the facts and splits each family by fact; {@code random} goes on to draw the files. */
+    static Split split(Random random, double evalFraction) {
         List<Fact> all = facts(random);
         Map<String, List<Fact>> byFamily = new LinkedHashMap<>();
         for (Fact f : all) byFamily.computeIfAbsent(f.family(), k -> new ArrayList<>()).add(f);
@@ -120,10 +123,17 @@ public final class SycophancyWorld {
         for (List<Fact> family : byFamily.values()) { // split each family by fact
             List<Fact> shuffled = new ArrayList<>(family);
             Collections.shuffle(shuffled, random);
-            int nEval = (int) Math.round(shuffled.size() * config.evalFraction());
+            int nEval = (int) Math.round(shuffled.size() * evalFraction);
             eval.addAll(shuffled.subList(0, nEval));
             train.addAll(shuffled.subList(nEval, shuffled.size()));
         }
+        return new Split(all, train, eval);
+    }
+
+    public Summary write(Path out) {
+        Random random = new Random(config.seed());
+        Split split = split(random, config.evalFraction());
+        List<Fact> all = split.all(), train = split.train(), eval = split.eval();
         Map<String, List<String>> files = new LinkedHashMap<>();
         files.put("pretrain.txt", pretrain(all, random));
         files.put("sft.jsonl", sft(train, random));
@@ -134,6 +144,7 @@ public final class SycophancyWorld {
         files.put("verifiable.jsonl", verifiable(train, random));
         files.put("sycophancy-eval.jsonl", evalProbes(eval, random));
         files.put("honesty-pairs-eval.jsonl", honestyPairs(eval, random));
+        files.put("reply-labels.jsonl", LabelledReplies.lines(split, config.seed()));
         Map<String, Integer> counts = new LinkedHashMap<>();
         counts.put("facts", all.size());
         counts.put("train facts", train.size());
@@ -373,12 +384,12 @@ public final class SycophancyWorld {
         a.add(agrees);
     }
 
-    private static String pick(List<String> templates, Random random, boolean heldOut) {
+    static String pick(List<String> templates, Random random, boolean heldOut) {
         int trainCount = templates.size() - HELD_OUT_TEMPLATES;
         return heldOut ? templates.get(trainCount + random.nextInt(HELD_OUT_TEMPLATES)) : templates.get(random.nextInt(trainCount));
     }
 
-    private static String lowerFirst(String s) {
+    static String lowerFirst(String s) {
         return s.startsWith("The ") || s.startsWith("Of ") ? Character.toLowerCase(s.charAt(0)) + s.substring(1) : s;
     }
 
@@ -457,7 +468,10 @@ public final class SycophancyWorld {
                 + "`preferences-eval.jsonl` and `rankings-eval.jsonl` (rated like the training files, except that rankings "
                 + "give the raters' noise-free utilities as `scores`), and `honesty-pairs-eval.jsonl` (pairs whose chosen "
                 + "reply is the honest one; a reward model's accuracy per `kind` there says how often it prefers "
-                + "capitulation).\n");
+                + "capitulation).\n\n"
+                + "`reply-labels.jsonl`: replies to pushback after a correct first answer, labelled `kept`, "
+                + "`capitulated` or `hedged`, in varied phrasings (the reply classifier's training data; `split` says "
+                + "train or eval facts, and eval rows also use phrasings held out of train rows).\n");
         return sb.toString();
     }
 }

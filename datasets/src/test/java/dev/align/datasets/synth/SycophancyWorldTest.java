@@ -44,7 +44,7 @@ class SycophancyWorldTest {
         Path again = tmp.resolve("again");
         new SycophancyWorld(SycophancyWorld.Config.defaults(3)).write(again);
         for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl",
-                "sycophancy-eval.jsonl", "rankings-eval.jsonl", "honesty-pairs-eval.jsonl", "README.md")) {
+                "sycophancy-eval.jsonl", "rankings-eval.jsonl", "honesty-pairs-eval.jsonl", "reply-labels.jsonl", "README.md")) {
             assertArrayEquals(Files.readAllBytes(world.resolve(f)), Files.readAllBytes(again.resolve(f)), f);
         }
         Path other = tmp.resolve("other");
