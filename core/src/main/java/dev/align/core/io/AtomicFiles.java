@@ -38,6 +38,7 @@ public final class AtomicFiles {
             Files.createDirectories(abs.getParent());
             Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
             try {
+                shareable(tmp, "rw-r--r--");
                 try (OutputStream out = Files.newOutputStream(tmp)) {
                     writer.write(out);
                 }
@@ -60,6 +61,7 @@ public final class AtomicFiles {
             Files.createDirectories(abs.getParent());
             Path tmp = Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".tmp");
             try {
+                shareable(tmp, "rwxr-xr-x");
                 writer.write(tmp);
                 if (Files.exists(abs)) {
                     Path old = abs.resolveSibling("." + abs.getFileName() + ".old" + System.nanoTime());
@@ -74,6 +76,16 @@ public final class AtomicFiles {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Temporary files are created owner-only (0600/0700); what lands in place gets the usual modes
+     * (0644/0755), so reports and models can be shared. No-op where the file system has no POSIX modes.
+     */
+    private static void shareable(Path tmp, String mode) throws IOException {
+        if (Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString(mode));
         }
     }
 
