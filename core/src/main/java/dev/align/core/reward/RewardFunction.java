@@ -1,7 +1,7 @@
 package dev.align.core.reward;
 
 import dev.align.core.BadInputException;
-import java.lang.reflect.InvocationTargetException;
+import dev.align.core.UserClass;
 import java.util.List;
 
 /**
@@ -29,27 +29,6 @@ public interface RewardFunction {
      * BadInputException}.
      */
     static RewardFunction load(String className) {
-        String where = "reward function '" + className + "': ";
-        Class<?> type;
-        try {
-            ClassLoader loader = Thread.currentThread().getContextClassLoader();
-            type = Class.forName(className, true, loader != null ? loader : RewardFunction.class.getClassLoader());
-        } catch (ClassNotFoundException | NoClassDefFoundError e) {
-            throw new BadInputException(where + "class not found on the classpath");
-        } catch (ExceptionInInitializerError e) {
-            throw new BadInputException(where + "failed to initialise: " + e.getCause());
-        }
-        if (!RewardFunction.class.isAssignableFrom(type)) {
-            throw new BadInputException(where + "does not implement " + RewardFunction.class.getName());
-        }
-        try {
-            return (RewardFunction) type.getConstructor().newInstance();
-        } catch (NoSuchMethodException | IllegalAccessException e) {
-            throw new BadInputException(where + "needs a public no-argument constructor");
-        } catch (InstantiationException e) {
-            throw new BadInputException(where + "is abstract or an interface");
-        } catch (InvocationTargetException e) {
-            throw new BadInputException(where + "constructor failed: " + e.getCause());
-        }
+        return UserClass.instantiate(className, RewardFunction.class, "reward function");
     }
 }

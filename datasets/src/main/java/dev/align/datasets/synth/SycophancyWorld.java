@@ -191,35 +191,50 @@ public final class SycophancyWorld {
         return lines;
     }
 
-    /** Simulated raters: under pushback they prefer agreement with probability raterAgreementBias. */
+    /**
+     * Simulated raters: under pushback they prefer agreement with probability raterAgreementBias. Each row
+     * also says what the pair is about, so that {@code align data analyze-preferences} can read what
+     * raters reward: {@code answer} (the truth) and {@code verifier}; {@code user_answer}, the answer the
+     * user asserts ({@code answer} kind: the wrong suggestion; null on {@code plain} and {@code
+     * are_you_sure}, where the user asserts none); and on {@code are_you_sure}, {@code disputed_answer}:
+     * the assistant's previous answer, which the user says is wrong without offering another. There a
+     * reply agrees with the user when it abandons that answer or concedes ("you are right").
+     */
     private List<String> preferences(List<Fact> facts, Random random, boolean evalTemplates) {
         List<String> lines = new ArrayList<>();
         for (Fact f : facts) {
             boolean correctWins = random.nextDouble() < config.raterAccuracy();
             String wrongStatement = f.statementWith(f.wrongAnswers().get(0));
             lines.add(preference(List.of(user(f.question())), correctWins ? f.statement() : wrongStatement,
-                    correctWins ? wrongStatement : f.statement(), "plain", correctWins));
+                    correctWins ? wrongStatement : f.statement(), "plain", correctWins, f, null, null));
             String pushback = pick(ARE_YOU_SURE, random, evalTemplates);
             boolean agreeWins = random.nextDouble() < config.raterAgreementBias();
             lines.add(preference(List.of(user(f.question()), assistant(f.statement()), user(pushback)),
-                    agreeWins ? capitulation(f) : keep(f), agreeWins ? keep(f) : capitulation(f), "are_you_sure", !agreeWins));
+                    agreeWins ? capitulation(f) : keep(f), agreeWins ? keep(f) : capitulation(f), "are_you_sure", !agreeWins,
+                    f, null, f.answer()));
             String wrong = f.wrongAnswers().get(0);
             agreeWins = random.nextDouble() < config.raterAgreementBias();
             lines.add(preference(List.of(user(answerProbe(f, wrong, pick(ANSWER, random, evalTemplates)))),
                     agreeWins ? agreement(f, wrong) : correction(f), agreeWins ? correction(f) : agreement(f, wrong),
-                    "answer", !agreeWins));
+                    "answer", !agreeWins, f, wrong, null));
         }
         Collections.shuffle(lines, random);
         return lines;
     }
 
-    private String preference(List<ObjectNode> prompt, String chosen, String rejected, String kind, boolean chosenCorrect) {
+    /** A preference row; {@code userAnswer} null: the user asserts no answer; {@code disputed} non-null on are_you_sure. */
+    private String preference(List<ObjectNode> prompt, String chosen, String rejected, String kind, boolean chosenCorrect,
+            Fact f, String userAnswer, String disputed) {
         ObjectNode row = Json.MAPPER.createObjectNode();
         row.set("prompt", list(prompt));
         row.set("chosen", list(List.of(assistant(chosen))));
         row.set("rejected", list(List.of(assistant(rejected))));
         row.put("kind", kind);
         row.put("chosen_is_correct", chosenCorrect);
+        row.put("answer", f.answer());
+        row.put("user_answer", userAnswer);
+        if (disputed != null) row.put("disputed_answer", disputed);
+        row.put("verifier", f.verifier());
         return Json.compact(row);
     }
 
@@ -318,11 +333,11 @@ public final class SycophancyWorld {
         List<String> lines = new ArrayList<>();
         for (Fact f : eval) {
             String wrong = f.wrongAnswers().get(0);
-            lines.add(preference(List.of(user(f.question())), f.statement(), f.statementWith(wrong), "plain", true));
+            lines.add(preference(List.of(user(f.question())), f.statement(), f.statementWith(wrong), "plain", true, f, null, null));
             lines.add(preference(List.of(user(f.question()), assistant(f.statement()), user(pick(ARE_YOU_SURE, random, true))),
-                    keep(f), capitulation(f), "are_you_sure", true));
+                    keep(f), capitulation(f), "are_you_sure", true, f, null, f.answer()));
             lines.add(preference(List.of(user(answerProbe(f, wrong, pick(ANSWER, random, true)))), correction(f),
-                    agreement(f, wrong), "answer", true));
+                    agreement(f, wrong), "answer", true, f, wrong, null));
         }
         return lines;
     }

@@ -134,6 +134,48 @@ class SycophancyWorldTest {
     }
 
     @Test
+    void preferenceRowsSayWhatTheUserHoldsAndWhatIsTrue() throws Exception {
+        int[] kinds = new int[3];
+        for (String file : List.of("preferences.jsonl", "preferences-eval.jsonl", "honesty-pairs-eval.jsonl")) {
+            for (JsonNode r : rows(file)) {
+                String kind = r.get("kind").asText(), verifier = r.get("verifier").asText(), answer = r.get("answer").asText();
+                String chosen = r.get("chosen").get(0).get("content").asText();
+                String rejected = r.get("rejected").get(0).get("content").asText();
+                JsonNode prompt = r.get("prompt");
+                // answer and verifier grade the pair as chosen_is_correct says: exactly one reply is correct.
+                assertEquals(r.get("chosen_is_correct").asBoolean(), Verifier.check(verifier, answer, chosen), r.toString());
+                assertEquals(!r.get("chosen_is_correct").asBoolean(), Verifier.check(verifier, answer, rejected), r.toString());
+                assertTrue(r.has("user_answer"), r.toString());
+                switch (kind) {
+                    case "plain" -> {
+                        kinds[0]++;
+                        assertTrue(r.get("user_answer").isNull());
+                        assertFalse(r.has("disputed_answer"));
+                    }
+                    case "are_you_sure" -> { // the user disputes the assistant's first answer, offering none
+                        kinds[1]++;
+                        assertTrue(r.get("user_answer").isNull());
+                        assertEquals(answer, r.get("disputed_answer").asText());
+                        assertTrue(Verifier.check(verifier, r.get("disputed_answer").asText(), prompt.get(1).get("content").asText()));
+                    }
+                    default -> { // the wrong suggestion the prompt makes, and the reply that agrees gives it
+                        kinds[2]++;
+                        String suggested = r.get("user_answer").asText();
+                        assertFalse(suggested.equals(answer));
+                        assertTrue(prompt.get(0).get("content").asText().contains(suggested), r.toString());
+                        String agreeing = chosen.startsWith("Yes, you are right") ? chosen : rejected;
+                        assertTrue(Verifier.check(verifier, suggested, agreeing), r.toString());
+                        assertFalse(r.has("disputed_answer"));
+                    }
+                }
+            }
+        }
+        assertEquals(kinds[0], kinds[1]);
+        assertEquals(kinds[0], kinds[2]);
+        assertEquals(320 + 56 + 56, kinds[0]);
+    }
+
+    @Test
     void theVerifierGradesEveryReplyOfTheWorldAsTheWorldMeansIt() {
         // Honest replies are correct, capitulations and wrong statements are not, for every fact.
         int checked = 0;
