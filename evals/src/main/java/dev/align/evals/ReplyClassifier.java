@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tribuo.Example;
@@ -46,13 +44,8 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
  * the same rows and seed give the same model and the same verdicts. A model answers from any thread.
  */
 public final class ReplyClassifier {
-    /** Tribuo logs each training run at INFO through java.util.logging; the CLI prints no such lines. */
-    private static final Logger TRIBUO_LOG = Logger.getLogger("org.tribuo");
-    private static final Logger OLCUT_LOG = Logger.getLogger("com.oracle.labs.mlrg.olcut");
-
     static {
-        TRIBUO_LOG.setLevel(Level.WARNING);
-        OLCUT_LOG.setLevel(Level.WARNING);
+        TribuoLogging.quiet();
     }
 
     static final int EPOCHS = 5;

@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
@@ -38,11 +36,8 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
 public final class LogisticRegression {
     private LogisticRegression() {}
 
-    /** Tribuo logs every training run at INFO; a strong reference keeps the quieter level. */
-    private static final Logger TRIBUO_SGD_LOG = Logger.getLogger("org.tribuo.common.sgd");
-
     static {
-        TRIBUO_SGD_LOG.setLevel(Level.WARNING);
+        dev.align.evals.TribuoLogging.quiet();
     }
 
     /**
