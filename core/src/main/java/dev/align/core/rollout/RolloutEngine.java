@@ -128,6 +128,16 @@ public final class RolloutEngine {
         return unmix(unmix(promptKey(seed, promptIndex)) ^ mix(INDEX_SALT)) ^ SEED_SALT;
     }
 
+    /**
+     * The prompt index under {@code commonSeed} that draws what prompt {@code promptIndex} draws under
+     * {@code seed}: requests with different seeds decode in one call with one seed (a server batching requests).
+     * Distinct (seed, index) pairs give distinct indices.
+     */
+    public static long indexUnderSeed(long seed, long promptIndex, long commonSeed) {
+        // promptKey(common, j) = promptKey(seed, i)  ⇔  mix(j + INDEX_SALT) = unmix(key) ^ mix(common ^ SEED_SALT)
+        return unmix(unmix(promptKey(seed, promptIndex)) ^ mix(commonSeed ^ SEED_SALT)) - INDEX_SALT;
+    }
+
     private static final long SEED_SALT = 0x9E3779B97F4A7C15L, INDEX_SALT = 0x632BE59BD9B4E019L, SAMPLE_SALT = 0x85157AF5L;
     private static final long M1 = 0xBF58476D1CE4E5B9L, M2 = 0x94D049BB133111EBL;
     private static final long M1_INVERSE = inverse(M1), M2_INVERSE = inverse(M2);

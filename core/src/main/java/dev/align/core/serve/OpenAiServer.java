@@ -12,7 +12,6 @@ import dev.align.core.logprob.TextLogProbs;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.rollout.ChatPrompt;
 import dev.align.core.rollout.FinishReason;
-import dev.align.core.rollout.Prompt;
 import dev.align.core.rollout.Rollout;
 import dev.align.core.rollout.RolloutConfig;
 import dev.align.core.rollout.RolloutEngine;
@@ -40,9 +39,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code POST /v1/completions}, {@code GET /v1/models} and {@code GET /health}, on the JDK's HTTP server.
  *
  * <p>It answers with the code every in-process caller uses: prompts from {@link ChatPrompt}, samples from the
- * {@link RolloutEngine}, log-probs from {@link TextLogProbs}. The model is not thread-safe, so requests are
- * served one at a time (each request's prompts and its {@code n} samples are decoded as one batch); connections
- * are accepted and parsed concurrently.
+ * {@link RolloutEngine}, log-probs from {@link TextLogProbs}. Connections are read and parsed concurrently; the
+ * model is not thread-safe, so it runs one call at a time: requests that arrive while a batch decodes are decoded
+ * together next, one engine call per set of equal sampling settings ({@link BatchingDecoder}), and log-prob passes
+ * run between calls.
  *
  * <p>Semantics, where OpenAI leaves a choice:
  * <ul>
@@ -88,12 +88,14 @@ public final class OpenAiServer implements AutoCloseable {
     private final long created = System.currentTimeMillis() / 1000;
     private final AtomicLong requestIds = new AtomicLong();
     private final Object modelLock = new Object();
+    private final BatchingDecoder decoder;
 
     private OpenAiServer(PolicyModel model, String modelName, HttpServer http, int maxBatchSize, int threads) {
         this.model = model;
         this.modelName = modelName;
         this.engine = new RolloutEngine(model);
         this.scorer = new TextLogProbs(model);
+        this.decoder = new BatchingDecoder(engine, modelLock);
         this.maxBatchSize = maxBatchSize;
         this.threads = threads;
         this.http = http;
@@ -152,6 +154,7 @@ public final class OpenAiServer implements AutoCloseable {
     public void close() {
         http.stop(0);
         connections.shutdownNow();
+        decoder.close();
     }
 
     // ---- HTTP ----
@@ -272,14 +275,14 @@ public final class OpenAiServer implements AutoCloseable {
         checkFits(ids.length, s.maxTokens, "messages");
         List<Rollout> rollouts;
         List<TextLogProbs.Scored> scores = null;
-        synchronized (modelLock) {
-            rollouts = engine.generate(List.of(new Prompt(0, ids)), s.config(maxBatchSize, threads));
-            if (logprobs) {
-                List<int[]> prefixes = new ArrayList<>(), targets = new ArrayList<>();
-                for (Rollout r : rollouts) {
-                    prefixes.add(ids);
-                    targets.add(content(r));
-                }
+        rollouts = decoder.generate(List.of(ids), s.config(maxBatchSize, threads));
+        if (logprobs) {
+            List<int[]> prefixes = new ArrayList<>(), targets = new ArrayList<>();
+            for (Rollout r : rollouts) {
+                prefixes.add(ids);
+                targets.add(content(r));
+            }
+            synchronized (modelLock) {
                 scores = scorer.tokens(prefixes, targets, topLogprobs);
             }
         }
@@ -326,20 +329,20 @@ public final class OpenAiServer implements AutoCloseable {
         Sampling s = sampling(f, COMPLETIONS_DEFAULT_MAX_TOKENS, 0);
         Tokenizer tok = model.tokenizer();
         List<Tokenizer.Spans> spans = new ArrayList<>();
-        List<Prompt> prompts = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>();
         long promptTokens = 0;
         for (int i = 0; i < texts.size(); i++) {
             Tokenizer.Spans sp = tok.encodeWithSpans(texts.get(i), true); // special tokens as vLLM adds them (a BOS)
             if (sp.length() == 0) throw ApiError.badField("prompt", "prompt " + i + " has no tokens");
             checkFits(sp.length(), s.maxTokens, "prompt");
             spans.add(sp);
-            prompts.add(new Prompt(i, sp.ids()));
+            prompts.add(sp.ids());
             promptTokens += sp.length();
         }
         List<Rollout> rollouts;
         List<TextLogProbs.Scored> scores = null;
+        rollouts = decoder.generate(prompts, s.config(maxBatchSize, threads));
         synchronized (modelLock) {
-            rollouts = engine.generate(prompts, s.config(maxBatchSize, threads));
             if (logprobs >= 0) {
                 List<int[]> prefixes = new ArrayList<>(), targets = new ArrayList<>();
                 for (Rollout r : rollouts) {

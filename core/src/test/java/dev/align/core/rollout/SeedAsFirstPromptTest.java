@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** One request per prompt (an OpenAI endpoint) reproduces a batched call through {@link RolloutEngine#seedAsFirstPrompt}. */
+/**
+ * One request per prompt (an OpenAI endpoint) reproduces a batched call through {@link RolloutEngine#seedAsFirstPrompt},
+ * and requests with different seeds decode together through {@link RolloutEngine#indexUnderSeed}.
+ */
 class SeedAsFirstPromptTest extends EngineTest {
 
     @Test
@@ -24,7 +27,14 @@ class SeedAsFirstPromptTest extends EngineTest {
             assertEquals(RolloutEngine.sampleSeed(seed, index, sample),
                     RolloutEngine.sampleSeed(RolloutEngine.seedAsFirstPrompt(seed, index), 0, sample), "trial " + trial);
         }
+        for (int trial = 0; trial < 1000; trial++) {
+            long seed = r.nextLong(), index = r.nextInt(1000), common = trial % 2 == 0 ? 0 : r.nextLong();
+            int sample = r.nextInt(16);
+            assertEquals(RolloutEngine.sampleSeed(seed, index, sample),
+                    RolloutEngine.sampleSeed(common, RolloutEngine.indexUnderSeed(seed, index, common), sample), "trial " + trial);
+        }
         assertEquals(5L, RolloutEngine.seedAsFirstPrompt(5, 0), "prompt 0 keeps its seed");
+        assertEquals(3L, RolloutEngine.indexUnderSeed(9, 3, 9), "the same seed keeps its index");
         assertNotEquals(5L, RolloutEngine.seedAsFirstPrompt(5, 1));
     }
 

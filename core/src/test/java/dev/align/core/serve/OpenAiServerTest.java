@@ -158,6 +158,7 @@ class OpenAiServerTest extends EngineTest {
         ObjectNode body = chatBody(prefilled);
         body.put("continue_final_message", true).put("add_generation_prompt", false).put("temperature", 0).put("max_tokens", 20);
         body.putArray("stop").add(stop).add("never-appears");
+        body.put("max_completion_tokens", 20).remove("max_tokens");
         Answer a = post("/chat/completions", Json.compact(body));
         assertEquals(200, a.status(), a.json().toString());
         JsonNode c = a.json().get("choices").get(0);
@@ -182,6 +183,10 @@ class OpenAiServerTest extends EngineTest {
         JsonNode r = a.json();
         assertEquals("text_completion", r.get("object").asText());
         assertTrue(r.get("id").asText().startsWith("cmpl-"));
+        assertTrue(r.get("created").isIntegralNumber());
+        assertEquals("tiny", r.get("model").asText());
+        assertEquals(1, r.get("choices").size());
+        assertEquals(0, r.get("choices").get(0).get("index").asInt());
         JsonNode c = r.get("choices").get(0);
         assertEquals(prompt, c.get("text").asText());
         assertEquals("length", c.get("finish_reason").asText());
@@ -206,6 +211,19 @@ class OpenAiServerTest extends EngineTest {
         }
         assertEquals(spans.length(), r.get("usage").get("prompt_tokens").asInt());
         assertEquals(0, r.get("usage").get("completion_tokens").asInt());
+        assertEquals(spans.length(), r.get("usage").get("total_tokens").asInt());
+
+        // echo with a reply: the prompt's entries, then the reply's, offsets running on into the generated text
+        body.put("max_tokens", 3).put("temperature", 0);
+        JsonNode more = post("/completions", Json.compact(body)).json().get("choices").get(0);
+        Rollout reply = new RolloutEngine(model).generate(List.of(new Prompt(0, spans.ids())), RolloutConfig.greedy(3)).get(0);
+        assertEquals(prompt + reply.text(), more.get("text").asText());
+        JsonNode all = more.get("logprobs");
+        int n = spans.length() + reply.completionIds().length;
+        assertEquals(n, all.get("tokens").size());
+        float[] whole = sequenceLogProbs(reply.ids());
+        for (int t = 1; t < n; t++) assertEquals(whole[t - 1], all.get("token_logprobs").get(t).asDouble(), 1e-4, "token " + t);
+        assertEquals(prompt.codePointCount(0, prompt.length()), all.get("text_offset").get(spans.length()).asInt());
     }
 
     @Test
