@@ -153,8 +153,14 @@ final class BatchingDecoder implements AutoCloseable {
         return queue.size();
     }
 
+    /** Stops the decoding thread, after the call in progress (an engine call cannot be interrupted) has ended. */
     @Override
     public void close() {
         worker.interrupt();
+        try {
+            worker.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -89,6 +89,8 @@ public final class OpenAiServer implements AutoCloseable {
     private final AtomicLong requestIds = new AtomicLong();
     private final Object modelLock = new Object();
     private final BatchingDecoder decoder;
+    private boolean closed; // guarded by modelLock
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private OpenAiServer(PolicyModel model, String modelName, HttpServer http, int maxBatchSize, int threads) {
         this.model = model;
@@ -149,12 +151,27 @@ public final class OpenAiServer implements AutoCloseable {
         return modelName;
     }
 
-    /** Stops listening at once; the model stays open (its owner closes it). */
+    /**
+     * Stops listening at once and waits for the model call in progress, if any, to end; no model call starts after
+     * it. The model stays open (its owner closes it, safely once this returns).
+     */
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) return;
         http.stop(0);
         connections.shutdownNow();
         decoder.close();
+        synchronized (modelLock) {
+            closed = true;
+        }
+    }
+
+    /** Runs a log-prob pass under the model lock, unless the server has closed. */
+    private List<TextLogProbs.Scored> score(List<int[]> prefixes, List<int[]> targets, int topK) {
+        synchronized (modelLock) {
+            if (closed) throw new ApiError(503, "server_error", "the server is shutting down", null, null);
+            return scorer.tokens(prefixes, targets, topK);
+        }
     }
 
     // ---- HTTP ----
@@ -282,9 +299,7 @@ public final class OpenAiServer implements AutoCloseable {
                 prefixes.add(ids);
                 targets.add(content(r));
             }
-            synchronized (modelLock) {
-                scores = scorer.tokens(prefixes, targets, topLogprobs);
-            }
+            scores = score(prefixes, targets, topLogprobs);
         }
         ObjectNode root = header("chatcmpl-", "chat.completion");
         ArrayNode choices = root.putArray("choices");
@@ -342,23 +357,21 @@ public final class OpenAiServer implements AutoCloseable {
         List<Rollout> rollouts;
         List<TextLogProbs.Scored> scores = null;
         rollouts = decoder.generate(prompts, s.config(maxBatchSize, threads));
-        synchronized (modelLock) {
-            if (logprobs >= 0) {
-                List<int[]> prefixes = new ArrayList<>(), targets = new ArrayList<>();
-                for (Rollout r : rollouts) {
-                    int[] ids = r.promptIds(), tokens = content(r);
-                    if (echo) { // score every prompt token after the first, then the reply, in one pass
-                        prefixes.add(Arrays.copyOf(ids, 1));
-                        int[] all = Arrays.copyOfRange(ids, 1, ids.length + tokens.length);
-                        System.arraycopy(tokens, 0, all, ids.length - 1, tokens.length);
-                        targets.add(all);
-                    } else {
-                        prefixes.add(ids);
-                        targets.add(tokens);
-                    }
+        if (logprobs >= 0) {
+            List<int[]> prefixes = new ArrayList<>(), targets = new ArrayList<>();
+            for (Rollout r : rollouts) {
+                int[] ids = r.promptIds(), tokens = content(r);
+                if (echo) { // score every prompt token after the first, then the reply, in one pass
+                    prefixes.add(Arrays.copyOf(ids, 1));
+                    int[] all = Arrays.copyOfRange(ids, 1, ids.length + tokens.length);
+                    System.arraycopy(tokens, 0, all, ids.length - 1, tokens.length);
+                    targets.add(all);
+                } else {
+                    prefixes.add(ids);
+                    targets.add(tokens);
                 }
-                scores = scorer.tokens(prefixes, targets, logprobs);
             }
+            scores = score(prefixes, targets, logprobs);
         }
         ObjectNode root = header("cmpl-", "text_completion");
         ArrayNode choices = root.putArray("choices");

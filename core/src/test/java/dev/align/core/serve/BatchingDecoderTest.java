@@ -38,9 +38,11 @@ class BatchingDecoderTest extends EngineTest {
                 while (decoder.workerState() != Thread.State.BLOCKED) Thread.sleep(5); // it holds request 0 alone
                 for (Request r : requests.subList(1, requests.size())) answers.add(decoder.submit(r.prompts(), r.config()));
             }
+            List<List<Rollout>> results = new ArrayList<>();
+            for (Future<List<Rollout>> a : answers) results.add(a.get()); // the decoder is idle from here on
             RolloutEngine alone = new RolloutEngine(model);
             for (int i = 0; i < requests.size(); i++) {
-                List<Rollout> got = answers.get(i).get();
+                List<Rollout> got = results.get(i);
                 List<Rollout> expected = alone.generate(Prompt.numbered(requests.get(i).prompts()), requests.get(i).config());
                 assertEquals(expected.size(), got.size());
                 for (int k = 0; k < expected.size(); k++) {
