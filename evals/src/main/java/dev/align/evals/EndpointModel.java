@@ -43,13 +43,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       i.e. from the prompt's length (in code points, as servers count) to the text's end. Empty when the server
  *       does not return prompt log-probs (no completions API, echo refused or ignored, no logprobs).
  * </ul>
- * Failures are one-line {@link EndpointException}s naming the endpoint, the URL and what went wrong.
+ * A busy answer (429, 502, 503, 504) is retried a few times; other failures are one-line {@link EndpointException}s
+ * naming the endpoint, the URL and what went wrong.
  */
 public final class EndpointModel implements EvaluatedModel {
     public static final int DEFAULT_CONCURRENCY = 8;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(300);
     /** Texts per {@code /completions} request when scoring continuations. */
     static final int SCORE_BATCH = 16;
+    /** Sends of one request at most when the server answers busy (429, 502, 503, 504). */
+    static final int ATTEMPTS = 4;
+    /** The first wait before a retry (then doubling), unless the server sends {@code Retry-After}. */
+    static final Duration BACKOFF = Duration.ofMillis(500);
+    private static final java.util.Set<Integer> BUSY = java.util.Set.of(429, 502, 503, 504);
     /** The environment variable holding a bearer token, as OpenAI's clients read it. */
     public static final String API_KEY_ENV = "OPENAI_API_KEY";
 
@@ -293,12 +299,35 @@ public final class EndpointModel implements EvaluatedModel {
                 .POST(HttpRequest.BodyPublishers.ofString(Json.compact(body))));
     }
 
+    /**
+     * Sends a request; a busy server's answer (429, 502, 503, 504) is retried up to {@link #ATTEMPTS} times in all,
+     * after its {@code Retry-After} seconds (at most 30) or {@link #BACKOFF} doubling.
+     */
     private Response send(String path, HttpRequest.Builder request) {
         request.timeout(timeout);
         if (apiKey != null) request.header("Authorization", "Bearer " + apiKey);
+        HttpRequest built = request.build();
+        Response r = null;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            if (attempt > 0) {
+                long wait = r.retryAfterMillis >= 0 ? r.retryAfterMillis : BACKOFF.toMillis() << (attempt - 1);
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new EndpointException(where(path) + ": interrupted");
+                }
+            }
+            r = sendOnce(path, built);
+            if (!BUSY.contains(r.status)) return r;
+        }
+        return new Response(r.where, r.status, r.json, r.text, r.retryAfterMillis, ATTEMPTS);
+    }
+
+    private Response sendOnce(String path, HttpRequest request) {
         HttpResponse<String> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            response = client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (HttpTimeoutException e) {
             throw new EndpointException(where(path) + ": no answer within " + seconds(timeout) + " (timeout)");
         } catch (ConnectException e) {
@@ -322,11 +351,23 @@ public final class EndpointModel implements EvaluatedModel {
                         + shorten(text) + "')");
             }
         }
-        return new Response(where(path), response.statusCode(), json, text == null ? "" : text);
+        long retryAfter = response.headers().firstValue("Retry-After").map(v -> {
+            try {
+                return Math.min(30_000L, Math.max(0L, (long) (Double.parseDouble(v.strip()) * 1000)));
+            } catch (NumberFormatException e) {
+                return -1L; // an HTTP date: use the backoff
+            }
+        }).orElse(-1L);
+        return new Response(where(path), response.statusCode(), json, text == null ? "" : text, retryAfter, 1);
     }
 
-    /** One HTTP answer. */
-    private record Response(String where, int status, JsonNode json, String text) {
+    /**
+     * One HTTP answer.
+     *
+     * @param retryAfterMillis the server's {@code Retry-After} (capped at 30 s), or -1
+     * @param attempts how many times the request was sent
+     */
+    private record Response(String where, int status, JsonNode json, String text, long retryAfterMillis, int attempts) {
         /** The server's error message: OpenAI's {@code error.message} (vLLM's, too), else the body's start. */
         String message() {
             if (json != null) {
@@ -342,14 +383,15 @@ public final class EndpointModel implements EvaluatedModel {
         boolean contextTooLong() {
             JsonNode code = json == null ? null : json.path("error").get("code");
             return code != null && "context_length_exceeded".equals(code.asText())
-                    || message().toLowerCase(java.util.Locale.ROOT).contains("maximum context length");
+                    || message().toLowerCase(java.util.Locale.ROOT).matches("(?s).*(maximum context length|exceeds the available context size).*");
         }
 
         /** This answer when it is a 200 with a JSON object, else the one-line error. */
         Response ok() {
             if (status != 200) {
                 String m = message();
-                throw new EndpointException(where + ": HTTP " + status + (m.isEmpty() ? "" : ": " + m));
+                throw new EndpointException(where + ": HTTP " + status + (m.isEmpty() ? "" : ": " + m)
+                        + (attempts > 1 ? " (" + attempts + " attempts)" : ""));
             }
             if (json == null || !json.isObject()) throw malformed("not a JSON object");
             return this;

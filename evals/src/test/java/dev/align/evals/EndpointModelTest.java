@@ -130,16 +130,22 @@ class EndpointModelTest extends EngineTest {
 
     /** A stub server answering every request with one status and body, after a delay. */
     static HttpServer stub(int status, String body, long delayMillis, AtomicInteger calls) throws IOException {
+        return stub(List.<String[]>of(new String[] {String.valueOf(status), body}), delayMillis, calls);
+    }
+
+    /** A stub server answering call k with answers[k] ({status, body}), the last one from then on; Retry-After: 0. */
+    static HttpServer stub(List<String[]> answers, long delayMillis, AtomicInteger calls) throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         s.createContext("/", ex -> {
-            calls.incrementAndGet();
+            String[] answer = answers.get(Math.min(answers.size() - 1, calls.getAndIncrement()));
             try {
                 Thread.sleep(delayMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(status, bytes.length);
+            byte[] bytes = answer[1].getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Retry-After", "0");
+            ex.sendResponseHeaders(Integer.parseInt(answer[0]), bytes.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(bytes);
             }
@@ -176,12 +182,28 @@ class EndpointModelTest extends EngineTest {
                 failure(200, "{\"choices\": [{\"text\": \"hi\"}]}", 0, long_, false));
         assertEquals("endpoint 'stub' (BASE/chat/completions): HTTP 500: boom",
                 failure(500, "{\"error\": {\"message\": \"boom\\nsecond line\", \"type\": \"server_error\"}}", 0, long_, false));
-        assertEquals("endpoint 'stub' (BASE/chat/completions): HTTP 502: <html>Bad gateway</html>",
+        assertEquals("endpoint 'stub' (BASE/chat/completions): HTTP 502: <html>Bad gateway</html> (4 attempts)",
                 failure(502, "<html>Bad gateway</html>\n<body/>", 0, long_, false));
         assertEquals("endpoint 'stub' (BASE/chat/completions): no answer within 0.3 s (timeout)",
                 failure(200, "{}", 3000, Duration.ofMillis(300), false));
         assertEquals("endpoint 'stub' (BASE/completions): malformed response: expected 1 'choices'",
                 failure(200, "{\"choices\": []}", 0, long_, true));
+    }
+
+    @Test
+    void aBusyServerIsAskedAgain() throws IOException {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer s = stub(List.of(new String[] {"429", "{\"error\": {\"message\": \"Rate limit\"}}"},
+                new String[] {"503", "overloaded"},
+                new String[] {"200", "{\"choices\": [{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \"42\"}, "
+                        + "\"finish_reason\": \"length\"}]}"}), 0, calls);
+        URI base = URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/v1");
+        try (EndpointModel m = new EndpointModel(new EndpointModel.Target("stub", base, "m"), null, 1, Duration.ofSeconds(10))) {
+            assertEquals(List.of(new Reply("42", "length")), m.reply(CONVERSATIONS.subList(0, 1), ReplySettings.greedy(4)));
+            assertEquals(3, calls.get());
+        } finally {
+            s.stop(0);
+        }
     }
 
     @Test

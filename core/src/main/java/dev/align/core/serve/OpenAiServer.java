@@ -290,9 +290,8 @@ public final class OpenAiServer implements AutoCloseable {
         int room = Math.max(0, model.config().maxPositions() - ids.length);
         Sampling s = sampling(f, room, 1);
         checkFits(ids.length, s.maxTokens, "messages");
-        List<Rollout> rollouts;
+        List<Rollout> rollouts = decoder.generate(List.of(ids), s.config(maxBatchSize, threads));
         List<TextLogProbs.Scored> scores = null;
-        rollouts = decoder.generate(List.of(ids), s.config(maxBatchSize, threads));
         if (logprobs) {
             List<int[]> prefixes = new ArrayList<>(), targets = new ArrayList<>();
             for (Rollout r : rollouts) {
@@ -354,9 +353,8 @@ public final class OpenAiServer implements AutoCloseable {
             prompts.add(sp.ids());
             promptTokens += sp.length();
         }
-        List<Rollout> rollouts;
+        List<Rollout> rollouts = decoder.generate(prompts, s.config(maxBatchSize, threads));
         List<TextLogProbs.Scored> scores = null;
-        rollouts = decoder.generate(prompts, s.config(maxBatchSize, threads));
         if (logprobs >= 0) {
             List<int[]> prefixes = new ArrayList<>(), targets = new ArrayList<>();
             for (Rollout r : rollouts) {
