@@ -155,7 +155,7 @@ public final class RolloutEngine {
     }
 
     /** The inverse of {@link #mix}. */
-    static long unmix(long z) {
+    private static long unmix(long z) {
         z = (z ^ (z >>> 31) ^ (z >>> 62)) * M2_INVERSE;
         z = (z ^ (z >>> 27) ^ (z >>> 54)) * M1_INVERSE;
         return z ^ (z >>> 30) ^ (z >>> 60);

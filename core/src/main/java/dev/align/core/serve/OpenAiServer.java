@@ -66,8 +66,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  */
 public final class OpenAiServer implements AutoCloseable {
-    /** Connections read and answered concurrently (the model itself serves one request at a time). */
-    static final int CONNECTION_THREADS = 16;
+    /** Requests read and waiting at once (so up to this many decode in one batch); the model runs one call at a time. */
+    static final int CONNECTION_THREADS = 64;
     /** The largest request body read. */
     static final int MAX_BODY_BYTES = 32 << 20;
     /** {@code top_logprobs} and completions' {@code logprobs} at most, as OpenAI allows. */
