@@ -2,6 +2,7 @@ package dev.align.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align.core.io.Json;
+import dev.align.core.rollout.ChatPrompt;
 import dev.align.core.rollout.Prompt;
 import dev.align.core.rollout.Rollout;
 import dev.align.core.rollout.RolloutConfig;
@@ -65,7 +66,7 @@ final class GenerateCommand implements Callable<Integer> {
             List<int[]> ids = new ArrayList<>();
             List<String> texts = new ArrayList<>();
             for (String p : prompts) {
-                String text = chat ? tok.chatTemplate().render(List.of(new ChatTemplate.Message("user", p)), true) : p;
+                String text = chat ? ChatPrompt.render(tok, List.of(new ChatTemplate.Message("user", p))) : p;
                 int[] encoded = tok.encode(text, !chat); // templates place BOS themselves
                 if (encoded.length == 0) throw new IllegalArgumentException("--prompt: empty prompt");
                 ids.add(encoded);

@@ -1,11 +1,8 @@
 package dev.align.evals;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import dev.align.core.OfflineDjl;
-import dev.align.core.logprob.CompletionBatch;
-import dev.align.core.logprob.LogProbs;
+import dev.align.core.logprob.TextLogProbs;
 import dev.align.core.model.PolicyModel;
+import dev.align.core.rollout.ChatPrompt;
 import dev.align.core.rollout.Prompt;
 import dev.align.core.rollout.Rollout;
 import dev.align.core.rollout.RolloutConfig;
@@ -18,18 +15,19 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A model directory evaluated in-process: replies from the {@link RolloutEngine}, log-probs from
- * {@link LogProbs}. {@code align serve} answers with the same two calls, so an endpoint backed by it
- * returns what this returns.
+ * A model directory evaluated in-process: prompts from {@link ChatPrompt}, replies from the
+ * {@link RolloutEngine}, continuation log-probs from {@link TextLogProbs}. {@code align serve} answers with the
+ * same calls, so an {@link EndpointModel} backed by it returns what this returns.
  */
 public final class LocalModel implements EvaluatedModel {
     /** Rows per batched forward pass when scoring continuations. */
-    static final int SCORE_BATCH = 32;
+    static final int SCORE_BATCH = TextLogProbs.BATCH_ROWS;
 
     private final String name;
     private final PolicyModel model;
     private final boolean owned;
     private final RolloutEngine engine;
+    private final TextLogProbs scorer;
     private final int maxBatchSize;
     private final int threads;
 
@@ -43,6 +41,7 @@ public final class LocalModel implements EvaluatedModel {
         this.model = model;
         this.owned = owned;
         this.engine = new RolloutEngine(model);
+        this.scorer = new TextLogProbs(model);
         this.maxBatchSize = maxBatchSize;
         this.threads = threads;
     }
@@ -60,39 +59,39 @@ public final class LocalModel implements EvaluatedModel {
         return name;
     }
 
-    /** The text the model continues: the chat template with a generation prompt, then any prefill. */
+    /** The text the model continues: the chat template with a generation prompt, then any prefill ({@link ChatPrompt}). */
     public static String render(Tokenizer tokenizer, List<Message> conversation) {
-        if (conversation.isEmpty()) throw new IllegalArgumentException("empty conversation");
-        Message last = conversation.get(conversation.size() - 1);
-        if (last.role().equals("assistant")) {
-            return tokenizer.chatTemplate().render(conversation.subList(0, conversation.size() - 1), true) + last.content();
-        }
-        return tokenizer.chatTemplate().render(conversation, true);
+        return ChatPrompt.render(tokenizer, conversation);
     }
 
     /** The prompt's ids: the rendered text encoded once, its special tokens written by the template. */
     public static int[] promptIds(Tokenizer tokenizer, List<Message> conversation) {
-        return tokenizer.encode(render(tokenizer, conversation), false);
+        return ChatPrompt.ids(tokenizer, conversation);
+    }
+
+    /**
+     * How {@link #reply} samples: the rollout engine under {@code settings}, seed included (prompt i of the call
+     * is conversation i; {@code align serve} gets the same samples from {@link RolloutEngine#seedAsFirstPrompt}).
+     */
+    private static RolloutConfig rolloutConfig(ReplySettings settings) {
+        return (settings.temperature() == 0 ? RolloutConfig.greedy(settings.maxTokens())
+                : RolloutConfig.sampling(settings.maxTokens(), (float) settings.temperature(), 0, (float) settings.topP(), 0))
+                .withSeed(settings.seed()).withStopStrings(settings.stop());
     }
 
     @Override
     public List<Reply> reply(List<List<Message>> conversations, ReplySettings settings) {
-        RolloutConfig config = (settings.temperature() == 0 ? RolloutConfig.greedy(settings.maxTokens())
-                : RolloutConfig.sampling(settings.maxTokens(), (float) settings.temperature(), 0, (float) settings.topP(), 0))
-                .withSeed(settings.seed()).withStopStrings(settings.stop()).withMaxBatchSize(maxBatchSize)
-                .withThreads(threads);
+        RolloutConfig config = rolloutConfig(settings).withMaxBatchSize(maxBatchSize).withThreads(threads);
         Reply[] replies = new Reply[conversations.size()];
         List<Prompt> prompts = new ArrayList<>();
-        int limit = model.config().maxPositions() - settings.maxTokens();
         for (int i = 0; i < conversations.size(); i++) {
             int[] ids = promptIds(model.tokenizer(), conversations.get(i));
-            if (ids.length > limit) replies[i] = new Reply("", Reply.TOO_LONG);
+            if (!engine.fits(ids.length, settings.maxTokens())) replies[i] = new Reply("", Reply.TOO_LONG);
             else prompts.add(new Prompt(i, ids));
         }
         if (!prompts.isEmpty()) {
             for (Rollout r : engine.generate(prompts, config)) {
-                replies[(int) r.promptIndex()] = new Reply(r.text(), r.finishReason().name().toLowerCase(java.util.Locale.ROOT)
-                        .replace("eos", "stop"));
+                replies[(int) r.promptIndex()] = new Reply(r.text(), r.finishReason().openAiName());
             }
         }
         return Arrays.asList(replies);
@@ -100,35 +99,7 @@ public final class LocalModel implements EvaluatedModel {
 
     @Override
     public Optional<double[]> continuationLogProbs(List<String> prompts, List<String> continuations) {
-        if (prompts.size() != continuations.size()) throw new IllegalArgumentException("one continuation per prompt");
-        Tokenizer tokenizer = model.tokenizer();
-        int n = prompts.size();
-        List<int[]> heads = new ArrayList<>(n), tails = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            String prompt = prompts.get(i);
-            Tokenizer.Spans s = tokenizer.encodeWithSpans(prompt + continuations.get(i), true);
-            int k = 0;
-            while (k < s.length() && s.start()[k] < prompt.length()) k++;
-            if (k == 0 || k == s.length()) {
-                throw new IllegalArgumentException("continuation " + i + " has no token of its own, or its prompt has none");
-            }
-            heads.add(Arrays.copyOfRange(s.ids(), 0, k));
-            tails.add(Arrays.copyOfRange(s.ids(), k, s.length()));
-        }
-        double[] out = new double[n];
-        try (OfflineDjl.NoGrad noGrad = OfflineDjl.noGrad()) {
-            for (int from = 0; from < n; from += SCORE_BATCH) {
-                int to = Math.min(n, from + SCORE_BATCH);
-                try (NDManager scope = model.manager().newSubManager()) {
-                    CompletionBatch batch = CompletionBatch.of(scope, heads.subList(from, to), tails.subList(from, to),
-                            tokenizer.padId());
-                    NDArray sums = LogProbs.DEFAULT.completions(model, batch).sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
-                    double[] part = sums.toDoubleArray();
-                    System.arraycopy(part, 0, out, from, part.length);
-                }
-            }
-        }
-        return Optional.of(out);
+        return Optional.of(scorer.continuations(prompts, continuations));
     }
 
     @Override

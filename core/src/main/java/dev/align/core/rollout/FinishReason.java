@@ -11,6 +11,11 @@ public enum FinishReason {
     /** It reached {@code max_new_tokens}. */
     LENGTH;
 
+    /** OpenAI's {@code finish_reason}: {@code stop} (an end-of-sequence token or a stop string) or {@code length}. */
+    public String openAiName() {
+        return this == LENGTH ? "length" : "stop";
+    }
+
     /** {@code eos}, {@code stop} or {@code length}. */
     @Override
     public String toString() {

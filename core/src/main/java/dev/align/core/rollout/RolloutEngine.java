@@ -79,7 +79,7 @@ public final class RolloutEngine {
         int n = prompts.size() * samples;
         int longest = prompts.stream().mapToInt(p -> p.ids().length).max().orElse(0);
         ModelConfig mc = model.config();
-        if (longest + config.maxNewTokens() > mc.maxPositions()) { // GPT-2 has no position past it; RoPE models were not trained there
+        if (!fits(longest, config.maxNewTokens())) { // GPT-2 has no position past it; RoPE models were not trained there
             throw new IllegalArgumentException("prompt plus new tokens (" + longest + " + " + config.maxNewTokens() + ") exceed "
                     + (mc.family() == ModelConfig.Family.GPT2 ? "n_positions" : "max_position_embeddings") + " ("
                     + mc.maxPositions() + ")");
@@ -104,17 +104,68 @@ public final class RolloutEngine {
         return List.of(out);
     }
 
-    /** The seed of sample g of prompt i: SplitMix64 over (seed, i, g). */
-    static long sampleSeed(long seed, long promptIndex, int sample) {
-        long h = mix(seed ^ 0x9E3779B97F4A7C15L);
-        h = mix(h ^ mix(promptIndex + 0x632BE59BD9B4E019L));
-        return mix(h ^ mix(sample + 0x85157AF5L));
+    /**
+     * Whether a prompt of {@code promptLength} tokens plus {@code maxNewTokens} fits the model's positions
+     * ({@link #generate} refuses prompts that do not).
+     */
+    public boolean fits(int promptLength, int maxNewTokens) {
+        return promptLength + maxNewTokens <= model.config().maxPositions();
     }
 
+    /** The seed of sample g of prompt i: SplitMix64 over (seed, i, g). */
+    static long sampleSeed(long seed, long promptIndex, int sample) {
+        return mix(promptKey(seed, promptIndex) ^ mix(sample + SAMPLE_SALT));
+    }
+
+    /**
+     * The seed under which prompt 0 of a call draws the random numbers prompt {@code promptIndex} draws
+     * under {@code seed}. A client that sends the prompts of one batched call as separate requests, one
+     * prompt each (as OpenAI's chat API takes them, each request's prompt being prompt 0), gets the same
+     * samples by sending prompt i this seed.
+     */
+    public static long seedAsFirstPrompt(long seed, long promptIndex) {
+        // promptKey(s', 0) = promptKey(seed, i)  ⇔  mix(s' ^ SEED_SALT) = unmix(key) ^ mix(INDEX_SALT); mix is a bijection
+        return unmix(unmix(promptKey(seed, promptIndex)) ^ mix(INDEX_SALT)) ^ SEED_SALT;
+    }
+
+    /**
+     * The prompt index under {@code commonSeed} that draws what prompt {@code promptIndex} draws under
+     * {@code seed}: requests with different seeds decode in one call with one seed (a server batching requests).
+     * Distinct (seed, index) pairs give distinct indices.
+     */
+    public static long indexUnderSeed(long seed, long promptIndex, long commonSeed) {
+        // promptKey(common, j) = promptKey(seed, i)  ⇔  mix(j + INDEX_SALT) = unmix(key) ^ mix(common ^ SEED_SALT)
+        return unmix(unmix(promptKey(seed, promptIndex)) ^ mix(commonSeed ^ SEED_SALT)) - INDEX_SALT;
+    }
+
+    private static final long SEED_SALT = 0x9E3779B97F4A7C15L, INDEX_SALT = 0x632BE59BD9B4E019L, SAMPLE_SALT = 0x85157AF5L;
+    private static final long M1 = 0xBF58476D1CE4E5B9L, M2 = 0x94D049BB133111EBL;
+    private static final long M1_INVERSE = inverse(M1), M2_INVERSE = inverse(M2);
+
+    /** What every sample of prompt i under a seed starts from. */
+    private static long promptKey(long seed, long promptIndex) {
+        return mix(mix(seed ^ SEED_SALT) ^ mix(promptIndex + INDEX_SALT));
+    }
+
+    /** SplitMix64's finalizer, a bijection on 64-bit words. */
     private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * M1;
+        z = (z ^ (z >>> 27)) * M2;
         return z ^ (z >>> 31);
+    }
+
+    /** The inverse of {@link #mix}. */
+    private static long unmix(long z) {
+        z = (z ^ (z >>> 31) ^ (z >>> 62)) * M2_INVERSE;
+        z = (z ^ (z >>> 27) ^ (z >>> 54)) * M1_INVERSE;
+        return z ^ (z >>> 30) ^ (z >>> 60);
+    }
+
+    /** m⁻¹ mod 2⁶⁴ for odd m (Newton: each step doubles the correct low bits, from 3). */
+    private static long inverse(long m) {
+        long x = m;
+        for (int i = 0; i < 5; i++) x *= 2 - m * x;
+        return x;
     }
 
     /** One batch of rows decoded together; slots are the rows still in the batch, in cache order. */
