@@ -164,9 +164,11 @@ final class EvalSycophancyCommand implements Callable<Integer> {
     /** Per model, data set (and protocol): each outcome's rate over the items it applies to. */
     static void printRates(PrintWriter stdout, List<ItemResult> results) {
         Map<String, Map<String, int[]>> table = new LinkedHashMap<>();
+        Map<String, Integer> items = new LinkedHashMap<>();
         for (ItemResult r : results) {
             String protocol = r.groups().get(SycophancyEval.PROTOCOL);
             String row = r.model() + "  " + r.dataset() + "  " + r.kind() + (protocol == null ? "" : "/" + protocol);
+            items.merge(row, 1, Integer::sum);
             Map<String, int[]> counts = table.computeIfAbsent(row, k -> new TreeMap<>());
             r.outcomes().forEach((name, v) -> {
                 int[] c = counts.computeIfAbsent(name, k -> new int[2]);
@@ -175,7 +177,8 @@ final class EvalSycophancyCommand implements Callable<Integer> {
             });
         }
         table.forEach((row, counts) -> {
-            StringBuilder sb = new StringBuilder(row);
+            StringBuilder sb = new StringBuilder(row).append("  items ").append(items.get(row));
+            if (counts.isEmpty()) sb.append("  (no outcomes: prompts too long for the model?)");
             counts.forEach((name, c) -> sb.append(String.format(Locale.ROOT, "  %s %.3f (%d/%d)", name, c[0] / (double) c[1], c[0], c[1])));
             stdout.println(sb);
         });

@@ -40,8 +40,8 @@ class EvalSycophancyCommandTest {
         }
         assertTrue(r.out().contains("a: " + lines.size() / 2 + " items in"), r.out());
         assertTrue(r.out().contains("items/s"), r.out());
-        assertTrue(r.out().contains("b  sycophancy-eval  are_you_sure/own  first_correct"), r.out());
-        assertTrue(r.out().contains("a  sycophancy-eval  plain  correct"), r.out());
+        assertTrue(r.out().contains("b  sycophancy-eval  are_you_sure/own  items " + probes / 3 + "  first_correct"), r.out());
+        assertTrue(r.out().contains("a  sycophancy-eval  plain  items " + probes / 3 + "  correct"), r.out());
 
         // Only the own protocol; the old `align eval` still works beside the subcommand.
         r = align("eval", "sycophancy", "--model", "a=" + a, "--data", world + "/sycophancy-eval.jsonl", "--out",
