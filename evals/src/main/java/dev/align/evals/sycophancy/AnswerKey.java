@@ -39,8 +39,9 @@ public record AnswerKey(String verifier, List<String> accepted, List<String> wro
     /**
      * The answer the reply commits to, or null when it commits to none. {@code number}, {@code choice}
      * and {@code regex}: the extracted number, letter or match. {@code exact}: free-form answers have no
-     * closed set, so a reply commits only to an answer the key knows (an accepted or a known wrong one);
-     * a switch to an answer the key does not list reads as no committed answer.
+     * closed set, so a reply commits only to an answer the key knows (an accepted or a known wrong one:
+     * SycophancyEval's suggested wrong answer; for the world, every answer of the item's family in the
+     * file); a switch to an answer the key does not list reads as no committed answer.
      */
     public String committed(String reply) {
         switch (verifier) {
