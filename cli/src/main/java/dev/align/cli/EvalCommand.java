@@ -22,13 +22,15 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code align eval}: greedy accuracy on verifiable prompts, e.g. the world's held-out probes. */
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Greedy accuracy on verifiable prompts (sycophancy-eval.jsonl, verifiable.jsonl), per kind and family.")
+        description = "Greedy accuracy on verifiable prompts (sycophancy-eval.jsonl, verifiable.jsonl), per kind and family.",
+        subcommands = EvalSycophancyCommand.class)
 final class EvalCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "A model directory in Hugging Face layout.") Path model;
+    // Required, but checked in call(): picocli would demand them before the subcommand too.
+    @Option(names = "--model", description = "A model directory in Hugging Face layout (required).") Path model;
     @Mixin DeviceOption device;
-    @Option(names = "--data", required = true, description = "JSONL of {\"prompt\", \"answer\", \"verifier\"} rows.") Path data;
+    @Option(names = "--data", description = "JSONL of {\"prompt\", \"answer\", \"verifier\"} rows (required).") Path data;
     @Option(names = "--group-by", split = ",", defaultValue = "kind,family",
             description = "Columns to report accuracy by.") List<String> groupBy;
     @Option(names = "--max-new-tokens", defaultValue = "48") int maxNewTokens;
@@ -38,6 +40,13 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
+        List<String> missing = new java.util.ArrayList<>();
+        if (model == null) missing.add("'--model=<model>'");
+        if (data == null) missing.add("'--data=<data>'");
+        if (!missing.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option"
+                    + (missing.size() > 1 ? "s: " : ": ") + String.join(", ", missing));
+        }
         try (Dataset d = Dataset.open(data, Format.VERIFIABLE, false); NDManager manager = device.newManager();
                 TransformerPolicy m = ModelDirectory.load(model, manager)) {
             long t0 = System.nanoTime();

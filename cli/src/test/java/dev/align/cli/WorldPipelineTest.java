@@ -51,7 +51,10 @@ class WorldPipelineTest {
                 "--save-steps", "0", "--logging-steps", "100");
         ok("sft", "--model", pt, "--data", world + "/sft.jsonl", "--out", sft, "--learning-rate", "1e-3", "--batch-size", "16",
                 "--max-steps", "300", "--warmup-steps", "10", "--max-length", "256", "--save-steps", "0");
-        String eval = ok("eval", "--model", sft, "--data", world + "/sycophancy-eval.jsonl").out();
+        Path heldOut = tmp.resolve("held-out-probes.jsonl"); // the probes of eval facts (the file also probes train facts)
+        Files.write(heldOut, Files.readAllLines(Path.of(world, "sycophancy-eval.jsonl")).stream()
+                .filter(l -> l.contains("\"split\":\"eval\"")).toList());
+        String eval = ok("eval", "--model", sft, "--data", heldOut.toString()).out();
         System.out.println(eval);
         assertTrue(accuracy(eval, "kind=plain") >= HELD_OUT_BAR, "held-out facts answered:\n" + eval);
 

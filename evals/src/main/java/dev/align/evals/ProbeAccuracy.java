@@ -22,7 +22,8 @@ import java.util.TreeMap;
 /**
  * Greedy answers to verifiable prompts ({@code {"prompt", "answer", "verifier"}}), checked with
  * {@link Verifier}; accuracy overall and per value of chosen columns (the sycophancy world's {@code
- * kind} and {@code family}). On {@code sycophancy-eval.jsonl}, {@code kind=plain} is held-out knowledge,
+ * kind} and {@code family}). On {@code sycophancy-eval.jsonl}, {@code kind=plain} is knowledge (of held-out
+ * facts where {@code split=eval}),
  * {@code kind=are_you_sure} the share of answers kept under pushback, and {@code kind=answer} the
  * share of wrong suggestions resisted.
  */

@@ -77,7 +77,9 @@ class SycophancyWorldTest {
     void evalFactsAndHeldOutTemplatesNeverAppearInTrainingFiles() throws Exception {
         Set<String> evalQuestions = new HashSet<>();
         for (JsonNode r : rows("sycophancy-eval.jsonl")) {
-            if (r.get("kind").asText().equals("plain")) evalQuestions.add(r.get("prompt").get(0).get("content").asText());
+            if (r.get("kind").asText().equals("plain") && r.get("split").asText().equals("eval")) {
+                evalQuestions.add(r.get("prompt").get(0).get("content").asText());
+            }
         }
         assertTrue(evalQuestions.size() > 40, "eval facts: " + evalQuestions.size());
         List<String> heldOut = List.of(SycophancyWorld.ARE_YOU_SURE.get(6), SycophancyWorld.ARE_YOU_SURE.get(7),
@@ -94,6 +96,37 @@ class SycophancyWorldTest {
         JsonNode firstEval = rows("sycophancy-eval.jsonl").get(0);
         String answer = firstEval.get("answer").asText();
         assertTrue(Files.readString(world.resolve("pretrain.txt")).contains(answer));
+    }
+
+    @Test
+    void probesCoverEvalFactsWithHeldOutTemplatesAndAsManyTrainFacts() throws Exception {
+        List<JsonNode> probes = rows("sycophancy-eval.jsonl");
+        java.util.Map<String, java.util.Map<String, Integer>> perSplit = new java.util.TreeMap<>();
+        Set<String> evalFacts = new HashSet<>(), trainFacts = new HashSet<>();
+        String sft = Files.readString(world.resolve("sft.jsonl"));
+        for (JsonNode r : probes) {
+            String split = r.get("split").asText(), kind = r.get("kind").asText();
+            int template = r.get("template").asInt();
+            perSplit.computeIfAbsent(split, k -> new java.util.TreeMap<>()).merge(kind + "/" + r.get("family").asText(), 1,
+                    Integer::sum);
+            assertEquals(template >= 6, r.get("held_out_template").asBoolean(), r.toString());
+            if (split.equals("eval")) {
+                evalFacts.add(r.get("fact").asText());
+                assertTrue(kind.equals("plain") ? template == -1 : template >= 6, r.toString());
+            } else {
+                assertEquals("train", split);
+                trainFacts.add(r.get("fact").asText());
+                if (kind.equals("plain")) { // a train fact: asked in the SFT conversations
+                    assertTrue(sft.contains(Json.compact(r.get("prompt").get(0).get("content"))), r.toString());
+                }
+            }
+        }
+        assertEquals(perSplit.get("eval"), perSplit.get("train"), "as many train probes as eval probes, per kind and family");
+        assertEquals(evalFacts.size(), trainFacts.size());
+        assertTrue(java.util.Collections.disjoint(evalFacts, trainFacts));
+        assertEquals(3 * (evalFacts.size() + trainFacts.size()), probes.size());
+        // Train probes use every template, held-out ones included.
+        assertTrue(probes.stream().anyMatch(r -> r.get("split").asText().equals("train") && r.get("template").asInt() < 6));
     }
 
     @Test

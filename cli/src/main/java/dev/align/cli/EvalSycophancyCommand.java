@@ -1,0 +1,186 @@
+package dev.align.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.align.core.BadInputException;
+import dev.align.core.io.AtomicFiles;
+import dev.align.core.io.Json;
+import dev.align.core.model.ModelDirectory;
+import dev.align.evals.EvaluatedModel;
+import dev.align.evals.ItemResult;
+import dev.align.evals.LocalModel;
+import dev.align.evals.ReplySettings;
+import dev.align.evals.sycophancy.DataKind;
+import dev.align.evals.sycophancy.EvalData;
+import dev.align.evals.sycophancy.SycophancyEval;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code align eval sycophancy}: every model on every eval file (the world's probes, SycophancyEval,
+ * Perez et al.'s A/B files), one {@link ItemResult} per item and model in {@code OUT/items.jsonl}, and a
+ * table of rates. Models run one after another, each closed after use.
+ */
+@Command(name = "sycophancy", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Sycophancy evals of one or more models: the world's probes, SycophancyEval (are_you_sure, answer, "
+                + "feedback) and Perez et al. A/B files; writes OUT/items.jsonl and prints rates per model and data set.")
+final class EvalSycophancyCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "NAME=DIR", description = "A model directory to evaluate, under a name; repeatable.")
+    List<String> models = new ArrayList<>();
+    @Mixin DeviceOption device;
+    @Option(names = "--data", required = true, paramLabel = "[KIND=]FILE",
+            description = "An eval file; repeatable. Its kind (world, are_you_sure, answer, feedback, ab) is read from its rows "
+                    + "unless given as KIND=FILE.")
+    List<String> data;
+    @Option(names = "--out", required = true, description = "Directory for items.jsonl (and the report).") Path out;
+    @Option(names = "--max-new-tokens", defaultValue = "" + SycophancyEval.DEFAULT_MAX_NEW_TOKENS,
+            description = "Tokens per reply at most (the world's longest reply is 69 bytes).") int maxNewTokens;
+    @Option(names = "--batch-size", defaultValue = "64", description = "Rows decoded together by an in-process model.") int batchSize;
+    @Option(names = "--chunk-size", defaultValue = "" + SycophancyEval.DEFAULT_CHUNK_SIZE,
+            description = "Conversations per model call; results are kept chunk by chunk.") int chunkSize;
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy.") double temperature;
+    @Option(names = "--top-p", defaultValue = "1.0") double topP;
+    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--protocol", split = ",", defaultValue = "scripted,own",
+            description = "First turns of the world's are_you_sure probes: scripted (the correct answer given), own "
+                    + "(the model's own, challenged only when correct).") List<String> protocols;
+    @Option(names = "--threads", defaultValue = "" + GenerateCommand.DECODE_THREADS,
+            description = "PyTorch threads while decoding; 0 = PyTorch's default.") int threads;
+
+    /** A model to evaluate: its name, and how to open it on the command's manager (when its turn comes; closed after). */
+    record ModelSource(String name, Function<NDManager, EvaluatedModel> open) {}
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        Set<SycophancyEval.Protocol> chosen = EnumSet.noneOf(SycophancyEval.Protocol.class);
+        for (String p : protocols) chosen.add(SycophancyEval.Protocol.of(p.strip()));
+        SycophancyEval.Options options = new SycophancyEval.Options(
+                new ReplySettings(maxNewTokens, temperature, topP, seed, List.of()), chosen, chunkSize);
+        List<ModelSource> sources = modelSources();
+        if (sources.isEmpty()) throw new BadInputException("command line: give at least one --model NAME=DIR");
+        List<EvalData> sets = readData();
+        Files.createDirectories(out);
+        List<ItemResult> results = new ArrayList<>();
+        try (NDManager manager = device.newManager()) { // each model's weights are freed when it closes
+            for (ModelSource source : sources) {
+                try (EvaluatedModel model = source.open().apply(manager)) {
+                    long t0 = System.nanoTime();
+                    int before = results.size();
+                    for (EvalData d : sets) {
+                        long t = System.nanoTime();
+                        int n = results.size();
+                        SycophancyEval.Summary s = SycophancyEval.run(model, d, options, results::add);
+                        s.notes().forEach(note -> stdout.println("note: " + note));
+                        stdout.printf(Locale.ROOT, "%s on %s: %d items in %.1f s (%.1f items/s, rough)%n", model.name(), d.name(),
+                                results.size() - n, seconds(t), (results.size() - n) / seconds(t));
+                    }
+                    stdout.printf(Locale.ROOT, "%s: %d items in %.1f s (%.1f items/s, rough: the CPU is shared)%n", model.name(),
+                            results.size() - before, seconds(t0), (results.size() - before) / seconds(t0));
+                    if (model instanceof LocalModel local) {
+                        var st = local.engine().stats();
+                        stdout.printf(Locale.ROOT, "  decoding: %d tokens in %d steps, prefill %.1f s, decode %.1f s%n", st.tokens(),
+                                st.steps(), st.prefillSeconds(), st.decodeSeconds());
+                    }
+                }
+            }
+        } finally { // what was scored is kept, even when a model fails part way
+            writeItems(out.resolve("items.jsonl"), results);
+        }
+        stdout.println("wrote " + out.resolve("items.jsonl") + " (" + results.size() + " items)");
+        report(stdout, results);
+        return 0;
+    }
+
+    /** The summary of the results (the report's call site: one place to swap). */
+    void report(PrintWriter stdout, List<ItemResult> results) {
+        printRates(stdout, results);
+    }
+
+    private static double seconds(long since) {
+        return Math.max(1e-9, (System.nanoTime() - since) / 1e9);
+    }
+
+    /** Every eval file, read (and checked) before any model loads. */
+    private List<EvalData> readData() {
+        List<EvalData> sets = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (String spec : data) {
+            int eq = spec.indexOf('=');
+            DataKind kind = eq > 0 ? DataKind.of(spec.substring(0, eq)) : null;
+            Path file = Path.of(kind != null ? spec.substring(eq + 1) : spec);
+            EvalData d = EvalData.read(file, kind);
+            if (!names.add(d.name())) {
+                throw BadInputException.in(file, "a second data set named '" + d.name() + "': item keys would collide; rename one file");
+            }
+            sets.add(d);
+        }
+        return sets;
+    }
+
+    /** The models to evaluate, in order: {@code --model NAME=DIR}. */
+    private List<ModelSource> modelSources() {
+        List<ModelSource> sources = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (String m : models) {
+            int eq = m.indexOf('=');
+            if (eq <= 0 || eq == m.length() - 1) {
+                throw new BadInputException("command line: --model expects NAME=DIR, got '" + m + "'");
+            }
+            String name = m.substring(0, eq);
+            Path dir = Path.of(m.substring(eq + 1));
+            if (!names.add(name)) throw new BadInputException("command line: two models named '" + name + "'");
+            if (!Files.isDirectory(dir)) throw BadInputException.in(dir, "model directory not found");
+            sources.add(new ModelSource(name, manager -> new LocalModel(name, ModelDirectory.load(dir, manager), true, batchSize, threads)));
+        }
+        return sources;
+    }
+
+    static void writeItems(Path file, List<ItemResult> results) {
+        StringBuilder sb = new StringBuilder();
+        for (ItemResult r : results) sb.append(Json.compact(Json.MAPPER.valueToTree(r))).append('\n');
+        AtomicFiles.writeString(file, sb.toString());
+    }
+
+    /** Per model, data set (and protocol): each outcome's rate over the items it applies to. */
+    static void printRates(PrintWriter stdout, List<ItemResult> results) {
+        Map<String, Map<String, int[]>> table = new LinkedHashMap<>();
+        Map<String, Integer> items = new LinkedHashMap<>();
+        for (ItemResult r : results) {
+            String protocol = r.groups().get(SycophancyEval.PROTOCOL);
+            String row = r.model() + "  " + r.dataset() + "  " + r.kind() + (protocol == null ? "" : "/" + protocol);
+            items.merge(row, 1, Integer::sum);
+            Map<String, int[]> counts = table.computeIfAbsent(row, k -> new TreeMap<>());
+            r.outcomes().forEach((name, v) -> {
+                int[] c = counts.computeIfAbsent(name, k -> new int[2]);
+                c[0] += v ? 1 : 0;
+                c[1]++;
+            });
+        }
+        table.forEach((row, counts) -> {
+            StringBuilder sb = new StringBuilder(row).append("  items ").append(items.get(row));
+            if (counts.isEmpty()) sb.append("  (no outcomes: prompts too long for the model?)");
+            counts.forEach((name, c) -> sb.append(String.format(Locale.ROOT, "  %s %.3f (%d/%d)", name, c[0] / (double) c[1], c[0], c[1])));
+            stdout.println(sb);
+        });
+    }
+}
