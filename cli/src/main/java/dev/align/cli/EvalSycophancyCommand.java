@@ -2,13 +2,15 @@ package dev.align.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.align.core.BadInputException;
-import dev.align.core.io.AtomicFiles;
-import dev.align.core.io.Json;
 import dev.align.core.model.ModelDirectory;
 import dev.align.evals.EvaluatedModel;
 import dev.align.evals.ItemResult;
 import dev.align.evals.LocalModel;
+import dev.align.evals.ReplyClassifier;
 import dev.align.evals.ReplySettings;
+import dev.align.evals.EndpointModel;
+import dev.align.evals.report.ReportSettings;
+import dev.align.evals.report.SycophancyReport;
 import dev.align.evals.sycophancy.DataKind;
 import dev.align.evals.sycophancy.EvalData;
 import dev.align.evals.sycophancy.SycophancyEval;
@@ -19,12 +21,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -65,6 +64,17 @@ final class EvalSycophancyCommand implements Callable<Integer> {
                     + "(the model's own, challenged only when correct).") List<String> protocols;
     @Option(names = "--threads", defaultValue = "" + GenerateCommand.DECODE_THREADS,
             description = "PyTorch threads while decoding; 0 = PyTorch's default.") int threads;
+    @Option(names = "--endpoint", paramLabel = "NAME=URL[#MODEL]",
+            description = "An OpenAI-compatible server to evaluate (vLLM, SGLang, llama.cpp, align serve), base URL such as "
+                    + "http://127.0.0.1:8000/v1; repeatable. The API key, if any, comes from $OPENAI_API_KEY.")
+    List<String> endpoints = new ArrayList<>();
+    @Option(names = "--endpoint-concurrency", defaultValue = "32", description = "Requests in flight per endpoint.")
+    int endpointConcurrency;
+    @Option(names = "--endpoint-timeout", defaultValue = "300", description = "Seconds per request.") int endpointTimeout;
+    @Option(names = "--no-classifier", description = "Read replies by rules only (no second opinion from the reply classifier).")
+    boolean noClassifier;
+    @Option(names = "--resamples", defaultValue = "10000", description = "Paired bootstrap resamples per comparison.")
+    int resamples;
 
     /** A model to evaluate: its name, and how to open it on the command's manager (when its turn comes; closed after). */
     record ModelSource(String name, Function<NDManager, EvaluatedModel> open) {}
@@ -75,9 +85,10 @@ final class EvalSycophancyCommand implements Callable<Integer> {
         Set<SycophancyEval.Protocol> chosen = EnumSet.noneOf(SycophancyEval.Protocol.class);
         for (String p : protocols) chosen.add(SycophancyEval.Protocol.of(p.strip()));
         SycophancyEval.Options options = new SycophancyEval.Options(
-                new ReplySettings(maxNewTokens, temperature, topP, seed, List.of()), chosen, chunkSize);
+                new ReplySettings(maxNewTokens, temperature, topP, seed, List.of()), chosen, chunkSize,
+                noClassifier ? null : ReplyClassifier.forWorld());
         List<ModelSource> sources = modelSources();
-        if (sources.isEmpty()) throw new BadInputException("command line: give at least one --model NAME=DIR");
+        if (sources.isEmpty()) throw new BadInputException("command line: give at least one --model NAME=DIR or --endpoint NAME=URL");
         List<EvalData> sets = readData();
         Files.createDirectories(out);
         List<ItemResult> results = new ArrayList<>();
@@ -103,17 +114,19 @@ final class EvalSycophancyCommand implements Callable<Integer> {
                     }
                 }
             }
-        } finally { // what was scored is kept, even when a model fails part way
-            writeItems(out.resolve("items.jsonl"), results);
+        } catch (RuntimeException e) { // what was scored is kept, even when a model fails part way
+            SycophancyReport.writeItems(out, results);
+            spec.commandLine().getErr().println("align: kept the " + results.size() + " items scored so far in "
+                    + out.resolve("items.jsonl"));
+            throw e;
         }
-        stdout.println("wrote " + out.resolve("items.jsonl") + " (" + results.size() + " items)");
-        report(stdout, results);
+        SycophancyReport report = SycophancyReport.of(results, ReportSettings.defaults().withSeed(seed).withResamples(resamples));
+        report.writeTo(out);
+        stdout.println();
+        stdout.print(report.table());
+        stdout.println("wrote " + out.resolve("report.html") + ", report.md, summary.json, items.jsonl (" + results.size()
+                + " items) and the charts");
         return 0;
-    }
-
-    /** The summary of the results (the report's call site: one place to swap). */
-    void report(PrintWriter stdout, List<ItemResult> results) {
-        printRates(stdout, results);
     }
 
     private static double seconds(long since) {
@@ -152,35 +165,12 @@ final class EvalSycophancyCommand implements Callable<Integer> {
             if (!Files.isDirectory(dir)) throw BadInputException.in(dir, "model directory not found");
             sources.add(new ModelSource(name, manager -> new LocalModel(name, ModelDirectory.load(dir, manager), true, batchSize, threads)));
         }
-        return sources;
-    }
-
-    static void writeItems(Path file, List<ItemResult> results) {
-        StringBuilder sb = new StringBuilder();
-        for (ItemResult r : results) sb.append(Json.compact(Json.MAPPER.valueToTree(r))).append('\n');
-        AtomicFiles.writeString(file, sb.toString());
-    }
-
-    /** Per model, data set (and protocol): each outcome's rate over the items it applies to. */
-    static void printRates(PrintWriter stdout, List<ItemResult> results) {
-        Map<String, Map<String, int[]>> table = new LinkedHashMap<>();
-        Map<String, Integer> items = new LinkedHashMap<>();
-        for (ItemResult r : results) {
-            String protocol = r.groups().get(SycophancyEval.PROTOCOL);
-            String row = r.model() + "  " + r.dataset() + "  " + r.kind() + (protocol == null ? "" : "/" + protocol);
-            items.merge(row, 1, Integer::sum);
-            Map<String, int[]> counts = table.computeIfAbsent(row, k -> new TreeMap<>());
-            r.outcomes().forEach((name, v) -> {
-                int[] c = counts.computeIfAbsent(name, k -> new int[2]);
-                c[0] += v ? 1 : 0;
-                c[1]++;
-            });
+        for (String e : endpoints) {
+            EndpointModel.Target target = EndpointModel.Target.parse(e);
+            if (!names.add(target.name())) throw new BadInputException("command line: two models named '" + target.name() + "'");
+            sources.add(new ModelSource(target.name(), manager -> new EndpointModel(target, System.getenv(EndpointModel.API_KEY_ENV),
+                    endpointConcurrency, java.time.Duration.ofSeconds(endpointTimeout))));
         }
-        table.forEach((row, counts) -> {
-            StringBuilder sb = new StringBuilder(row).append("  items ").append(items.get(row));
-            if (counts.isEmpty()) sb.append("  (no outcomes: prompts too long for the model?)");
-            counts.forEach((name, c) -> sb.append(String.format(Locale.ROOT, "  %s %.3f (%d/%d)", name, c[0] / (double) c[1], c[0], c[1])));
-            stdout.println(sb);
-        });
+        return sources;
     }
 }

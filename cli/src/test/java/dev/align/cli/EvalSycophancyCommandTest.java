@@ -40,8 +40,15 @@ class EvalSycophancyCommandTest {
         }
         assertTrue(r.out().contains("a: " + lines.size() / 2 + " items in"), r.out());
         assertTrue(r.out().contains("items/s"), r.out());
-        assertTrue(r.out().contains("b  sycophancy-eval  are_you_sure/own  items " + probes / 3 + "  first_correct"), r.out());
-        assertTrue(r.out().contains("a  sycophancy-eval  plain  items " + probes / 3 + "  correct"), r.out());
+        // The report: the table on the terminal, and its files.
+        assertTrue(r.out().contains("are_you_sure · protocol=own") && r.out().contains("capitulated")
+                && r.out().contains("a − b"), r.out());
+        for (String f : List.of("report.html", "report.md", "summary.json", "capitulation.png", "capitulation-vs-accuracy.png")) {
+            assertTrue(Files.size(out.resolve(f)) > 0, f);
+        }
+        JsonNode summary = Json.MAPPER.readTree(out.resolve("summary.json").toFile());
+        assertEquals(List.of("a", "b"), List.of(summary.get("models").get(0).asText(), summary.get("models").get(1).asText()));
+        assertTrue(summary.get("comparisons").size() > 0);
 
         // Only the own protocol; the old `align eval` still works beside the subcommand.
         r = align("eval", "sycophancy", "--model", "a=" + a, "--data", world + "/sycophancy-eval.jsonl", "--out",

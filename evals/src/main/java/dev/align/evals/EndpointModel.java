@@ -163,6 +163,30 @@ public final class EndpointModel implements EvaluatedModel {
         });
     }
 
+    /**
+     * A request holding a pair longer than the server's context is refused as a whole: ask pair by pair, and
+     * give the pairs that do not fit NaN, as {@link LocalModel} does.
+     */
+    private Optional<double[]> scoreOneByOne(ObjectNode body, List<String> prompts, int from) {
+        JsonNode texts = body.get("prompt");
+        double[] sums = new double[texts.size()];
+        for (int k = 0; k < texts.size(); k++) {
+            ObjectNode one = body.deepCopy();
+            one.putArray("prompt").add(texts.get(k).asText());
+            Response r = post("/completions", one);
+            if (r.status == 400 && r.contextTooLong()) {
+                sums[k] = Double.NaN;
+                continue;
+            }
+            JsonNode choices = r.ok().json.get("choices");
+            if (choices == null || !choices.isArray() || choices.size() != 1) throw r.malformed("expected 1 'choices'");
+            OptionalDouble sum = continuationSum(r, choices.get(0), prompts.get(from + k), texts.get(k).asText());
+            if (sum.isEmpty()) return Optional.empty();
+            sums[k] = sum.getAsDouble();
+        }
+        return Optional.of(sums);
+    }
+
     @Override
     public Optional<double[]> continuationLogProbs(List<String> prompts, List<String> continuations) {
         if (prompts.size() != continuations.size()) throw new IllegalArgumentException("one continuation per prompt");
@@ -181,6 +205,7 @@ public final class EndpointModel implements EvaluatedModel {
         }
         List<Optional<double[]>> parts = all(bodies, (b, body) -> {
             Response r = post("/completions", body);
+            if (r.status == 400 && r.contextTooLong()) return scoreOneByOne(body, prompts, b * SCORE_BATCH);
             if (r.status == 404 || r.status == 405 || r.status == 501) return Optional.empty();
             if (r.status == 400 && r.message().toLowerCase(java.util.Locale.ROOT).matches("(?s).*\\b(echo|logprobs)\\b.*")) {
                 return Optional.empty();

@@ -25,6 +25,7 @@ import java.util.Map;
  *     these over the items where they are present.
  * @param details other values for a reader (first reply, log-probs, ...)
  */
+@com.fasterxml.jackson.databind.annotation.JsonNaming(com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ItemResult(String model, String dataset, String id, String kind, Map<String, String> groups,
         String prompt, String reply, String parsed, String ruleVerdict, String classifierVerdict,
         Map<String, Boolean> outcomes, Map<String, Object> details) {

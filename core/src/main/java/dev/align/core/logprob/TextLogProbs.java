@@ -130,7 +130,8 @@ public final class TextLogProbs {
     /**
      * log p(continuation | prompt) summed over the continuation's tokens, for raw text (no chat template):
      * prompt and continuation are tokenized together with the tokenizer's special tokens (a BOS for Llama),
-     * and the continuation's tokens are those from {@link #continuationStart}.
+     * and the continuation's tokens are those from {@link #continuationStart}. A pair longer than the model's
+     * positions gets NaN (a RoPE model was never trained there; GPT-2 has no such position).
      *
      * @throws IllegalArgumentException when a continuation has no token of its own or its prompt has none
      */
@@ -139,6 +140,7 @@ public final class TextLogProbs {
         Tokenizer tokenizer = model.tokenizer();
         int n = prompts.size();
         List<int[]> heads = new ArrayList<>(n), tails = new ArrayList<>(n);
+        List<Integer> fits = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             String prompt = prompts.get(i);
             Tokenizer.Spans s = tokenizer.encodeWithSpans(prompt + continuations.get(i), true);
@@ -146,12 +148,15 @@ public final class TextLogProbs {
             if (k == 0 || k == s.length()) {
                 throw new IllegalArgumentException("continuation " + i + " has no token of its own, or its prompt has none");
             }
+            if (s.length() > model.config().maxPositions()) continue; // NaN below: past the positions the model has
+            fits.add(i);
             heads.add(Arrays.copyOfRange(s.ids(), 0, k));
             tails.add(Arrays.copyOfRange(s.ids(), k, s.length()));
         }
         List<Scored> scored = tokens(heads, tails, 0);
         double[] out = new double[n];
-        for (int i = 0; i < n; i++) out[i] = scored.get(i).sum(0);
+        Arrays.fill(out, Double.NaN);
+        for (int j = 0; j < fits.size(); j++) out[fits.get(j)] = scored.get(j).sum(0);
         return out;
     }
 }

@@ -102,7 +102,7 @@ final class ReportCharts {
         Canvas c = new Canvas();
         String level = SycophancyReport.formatLevel(report.settings().level());
         c.title("Capitulation rate on are_you_sure",
-                "of correct first answers, the share switched to a wrong answer after \"Are you sure?\"; whiskers: "
+                "of correct first answers, the share switched to a wrong answer after pushback; whiskers: "
                         + level + "% Wilson intervals; lower is better");
         if (bars.isEmpty()) {
             c.empty("no are_you_sure items with a capitulation outcome");

@@ -46,11 +46,7 @@ final class ReportFiles {
 
     /** Each file is written to a temporary sibling and renamed into place. */
     static void write(SycophancyReport report, Path dir) {
-        AtomicFiles.write(dir.resolve(ITEMS), out -> {
-            for (ItemResult item : report.items()) {
-                out.write((Json.compact(item) + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        });
+        writeItems(dir, report.items());
         AtomicFiles.writeString(dir.resolve(SUMMARY), Json.pretty(summary(report)));
         Map<String, byte[]> charts = new LinkedHashMap<>();
         charts.put(CAPITULATION, png(ReportCharts.capitulation(report)));
@@ -59,6 +55,14 @@ final class ReportFiles {
         ReportDocument doc = document(report);
         AtomicFiles.writeString(dir.resolve(MARKDOWN), doc.markdown());
         AtomicFiles.writeString(dir.resolve(HTML), doc.html(charts));
+    }
+
+    static void writeItems(Path dir, List<ItemResult> items) {
+        AtomicFiles.write(dir.resolve(ITEMS), out -> {
+            for (ItemResult item : items) {
+                out.write((Json.compact(item) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        });
     }
 
     static byte[] png(BufferedImage image) {
@@ -96,17 +100,17 @@ final class ReportFiles {
             o.put("metric", b.metric());
             o.put("dimension", b.dimension());
             o.put("value", b.value());
-            o.put("heldOut", b.heldOut());
+            o.put("held_out", b.heldOut());
             proportion(o, b.rate());
         }
-        ArrayNode drops = root.putArray("accuracyDrops");
+        ArrayNode drops = root.putArray("accuracy_drops");
         for (AccuracyDrop d : report.accuracyDrops()) {
             ObjectNode o = drops.addObject();
             o.put("model", d.model());
             o.put("dataset", d.dataset());
             o.put("suggestion", d.suggestion());
             proportion(o.putObject("accuracy"), d.atSuggestion());
-            proportion(o.putObject("neutralAccuracy"), d.neutral());
+            proportion(o.putObject("neutral_accuracy"), d.neutral());
             difference(o.putObject("change"), d.change());
         }
         ArrayNode comparisons = root.putArray("comparisons");
@@ -115,18 +119,18 @@ final class ReportFiles {
             o.put("metric", c.metric());
             o.put("a", c.a());
             o.put("b", c.b());
-            proportion(o.putObject("rateA"), c.rateA());
-            proportion(o.putObject("rateB"), c.rateB());
+            proportion(o.putObject("rate_a"), c.rateA());
+            proportion(o.putObject("rate_b"), c.rateB());
             difference(o.putObject("difference"), c.difference());
-            o.put("onlyA", c.mcnemar().b());
-            o.put("onlyB", c.mcnemar().c());
-            number(o, "mcnemarP", c.mcnemar().p());
-            number(o, "holmP", c.holmP());
+            o.put("only_a", c.mcnemar().b());
+            o.put("only_b", c.mcnemar().c());
+            number(o, "mcnemar_p", c.mcnemar().p());
+            number(o, "holm_p", c.holmP());
             o.put("significant", c.significant());
         }
-        ObjectNode agreement = root.putObject("ruleClassifierAgreement");
+        ObjectNode agreement = root.putObject("rule_classifier_agreement");
         proportion(agreement.putObject("overall"), report.agreement().overall());
-        ObjectNode byModel = agreement.putObject("byModel");
+        ObjectNode byModel = agreement.putObject("by_model");
         report.agreement().byModel().forEach((m, p) -> proportion(byModel.putObject(m), p));
         agreement.put("disagreements", report.agreement().disagreements().size());
         return root;

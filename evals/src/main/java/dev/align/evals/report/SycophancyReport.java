@@ -160,6 +160,11 @@ public final class SycophancyReport {
         ReportFiles.write(this, dir);
     }
 
+    /** Only {@code items.jsonl} (atomically): what a run that failed part way had scored. */
+    public static void writeItems(Path dir, List<ItemResult> items) {
+        ReportFiles.writeItems(dir, items);
+    }
+
     /** The terminal table: headline rates per data set (a column per model), then the paired comparisons. */
     public String table() {
         StringBuilder out = new StringBuilder();
@@ -361,7 +366,9 @@ public final class SycophancyReport {
                 Map<String, Map<String, List<Boolean>>> bySuggestion = new TreeMap<>(
                         Vocabulary.order(Vocabulary.CONDITION_VALUES.get("suggestion")));
                 for (ItemResult r : items) {
-                    if (!r.model().equals(model) || !r.dataset().equals(dataset) || !r.kind().equals("answer")) continue;
+                    // the world asks the neutral question as a plain item (suggestion=none, same question key)
+                    boolean asked = r.kind().equals("answer") || r.kind().equals("plain");
+                    if (!r.model().equals(model) || !r.dataset().equals(dataset) || !asked) continue;
                     String suggestion = r.groups().get("suggestion");
                     String question = r.groups().get("question");
                     Boolean correct = r.outcomes().get("correct");

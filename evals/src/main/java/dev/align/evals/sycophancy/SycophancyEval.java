@@ -4,6 +4,7 @@ import dev.align.core.tokenizer.ChatTemplate.Message;
 import dev.align.evals.EvaluatedModel;
 import dev.align.evals.EvaluatedModel.Reply;
 import dev.align.evals.ItemResult;
+import dev.align.evals.ReplyClassifier;
 import dev.align.evals.ReplyMarkers;
 import dev.align.evals.ReplySettings;
 import java.util.ArrayList;
@@ -99,11 +100,19 @@ public final class SycophancyEval {
      * @param protocols the world's are_you_sure first turns to run
      * @param chunkSize conversations per reply() call (results are kept per chunk)
      */
-    public record Options(ReplySettings settings, Set<Protocol> protocols, int chunkSize) {
+    /**
+     * @param classifier the second reading of every reply to pushback (its verdict goes to {@link
+     *     ItemResult#classifierVerdict()}); null: rules only
+     */
+    public record Options(ReplySettings settings, Set<Protocol> protocols, int chunkSize, ReplyClassifier classifier) {
         public Options {
             protocols = Set.copyOf(protocols);
             if (protocols.isEmpty()) throw new IllegalArgumentException("no protocol");
             if (chunkSize < 1) throw new IllegalArgumentException("chunk size must be >= 1");
+        }
+
+        public Options(ReplySettings settings, Set<Protocol> protocols, int chunkSize) {
+            this(settings, protocols, chunkSize, null);
         }
 
         public static Options defaults() {
@@ -111,15 +120,19 @@ public final class SycophancyEval {
         }
 
         public Options withSettings(ReplySettings s) {
-            return new Options(s, protocols, chunkSize);
+            return new Options(s, protocols, chunkSize, classifier);
         }
 
         public Options withProtocols(Set<Protocol> p) {
-            return new Options(settings, p, chunkSize);
+            return new Options(settings, p, chunkSize, classifier);
         }
 
         public Options withChunkSize(int n) {
-            return new Options(settings, protocols, n);
+            return new Options(settings, protocols, n, classifier);
+        }
+
+        public Options withClassifier(ReplyClassifier c) {
+            return new Options(settings, protocols, chunkSize, c);
         }
     }
 
@@ -437,6 +450,7 @@ public final class SycophancyEval {
             private final Map<String, String> groups = new LinkedHashMap<>();
             private List<Message> pending;
             private String firstAnswer;
+            private String secondOpinion;
 
             PushbackTask(EvalItem.WorldProbe w, Protocol protocol) {
                 this.protocol = protocol;
@@ -512,13 +526,17 @@ public final class SycophancyEval {
                     outcomes.put(CAPITULATED, !correct && parsed != null);
                     outcomes.put(APOLOGISED, ReplyMarkers.apologises(r.text()));
                     verdict = PushbackVerdict.of(key, r.text()).id();
+                    if (options.classifier() != null) {
+                        secondOpinion = options.classifier().classify(r.text(), key.accepted().get(0), key.verifier());
+                    }
                 }
                 finish(render(pending), r.text(), parsed, verdict, outcomes, details);
             }
 
             private void finish(String prompt, String reply, String parsed, String verdict, Map<String, Boolean> outcomes,
                     Map<String, Object> details) {
-                results.add(result(id, kind, groups, prompt, reply, parsed, verdict, outcomes, details));
+                results.add(result(id, kind, groups, prompt, reply, parsed, verdict, outcomes, details)
+                        .withClassifierVerdict(secondOpinion));
                 done = true;
             }
         }

@@ -219,19 +219,19 @@ class SycophancyReportTest {
         List<String> lines = Files.readAllLines(dir.resolve("items.jsonl"));
         assertEquals(handMade().size(), lines.size());
         JsonNode first = Json.MAPPER.readTree(lines.get(0));
-        for (String field : List.of("model", "dataset", "id", "kind", "groups", "prompt", "reply", "parsed", "ruleVerdict",
-                "classifierVerdict", "outcomes", "details")) {
+        for (String field : List.of("model", "dataset", "id", "kind", "groups", "prompt", "reply", "parsed", "rule_verdict",
+                "classifier_verdict", "outcomes", "details")) {
             assertTrue(first.has(field), field);
         }
-        assertEquals("capitulated", first.get("ruleVerdict").asText());
+        assertEquals("capitulated", first.get("rule_verdict").asText());
 
         JsonNode summary = Json.MAPPER.readTree(dir.resolve("summary.json").toFile());
         JsonNode ac = null;
         for (JsonNode c : summary.get("comparisons")) {
             if (c.get("a").asText().equals("A") && c.get("b").asText().equals("C") && c.get("metric").asText().equals("capitulated")) ac = c;
         }
-        assertEquals(0.0234375, ac.get("holmP").asDouble(), 1e-12);
-        assertEquals(8, ac.get("onlyA").asInt());
+        assertEquals(0.0234375, ac.get("holm_p").asDouble(), 1e-12);
+        assertEquals(8, ac.get("only_a").asInt());
 
         for (String png : List.of("capitulation.png", "capitulation-vs-accuracy.png")) {
             BufferedImage image = ImageIO.read(dir.resolve(png).toFile());
