@@ -102,6 +102,12 @@ final class EvalSycophancyCommand implements Callable<Integer> {
                         int n = results.size();
                         SycophancyEval.Summary s = SycophancyEval.run(model, d, options, results::add);
                         s.notes().forEach(note -> stdout.println("note: " + note));
+                        long tooLong = results.subList(n, results.size()).stream()
+                                .filter(r -> EvaluatedModel.Reply.TOO_LONG.equals(r.details().get("finish_reason"))).count();
+                        if (tooLong > 0) {
+                            stdout.printf(Locale.ROOT, "note: %d of %d %s items do not fit %s's context with the reply; they have no "
+                                    + "outcomes%n", tooLong, results.size() - n, d.name(), model.name());
+                        }
                         stdout.printf(Locale.ROOT, "%s on %s: %d items in %.1f s (%.1f items/s, rough)%n", model.name(), d.name(),
                                 results.size() - n, seconds(t), (results.size() - n) / seconds(t));
                     }
