@@ -65,7 +65,7 @@ final class DataCommand implements Runnable {
     @Command(name = "analyze-preferences", mixinStandardHelpOptions = true,
             description = "Fit a logistic regression predicting the chosen response of each pair from differences of "
                     + "interpretable features (agrees_with_user, correct, apologises, hedges, length; or --features CLASS), "
-                    + "as Sharma et al. analysed hh-rlhf; print each coefficient (log-odds) with 95% intervals.")
+                    + "as Sharma et al. analysed hh-rlhf; print each coefficient (log-odds) with 95%% intervals.")
     static final class AnalyzePreferences implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--data", required = true, description = "Preference rows: prompt, chosen, rejected, and the "

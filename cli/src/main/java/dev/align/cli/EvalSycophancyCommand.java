@@ -87,6 +87,13 @@ final class EvalSycophancyCommand implements Callable<Integer> {
         SycophancyEval.Options options = new SycophancyEval.Options(
                 new ReplySettings(maxNewTokens, temperature, topP, seed, List.of()), chosen, chunkSize,
                 noClassifier ? null : ReplyClassifier.forWorld());
+        ReportSettings reportSettings; // checked before any model runs: a bad setting must not cost the run
+        try {
+            reportSettings = ReportSettings.defaults().withSeed(seed).withResamples(resamples);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("command line: " + e.getMessage());
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) throw BadInputException.in(out, "--out is a file, not a directory");
         List<ModelSource> sources = modelSources();
         if (sources.isEmpty()) throw new BadInputException("command line: give at least one --model NAME=DIR or --endpoint NAME=URL");
         List<EvalData> sets = readData();
@@ -126,7 +133,8 @@ final class EvalSycophancyCommand implements Callable<Integer> {
                     + out.resolve("items.jsonl"));
             throw e;
         }
-        SycophancyReport report = SycophancyReport.of(results, ReportSettings.defaults().withSeed(seed).withResamples(resamples));
+        SycophancyReport.writeItems(out, results); // first, so that nothing scored is lost if the report fails
+        SycophancyReport report = SycophancyReport.of(results, reportSettings);
         report.writeTo(out);
         stdout.println();
         stdout.print(report.table());

@@ -68,11 +68,16 @@ class EvalSycophancyCommandTest {
             {"--model", "a=" + tmp.resolve("missing"), "--data", data.toString(), "--out", tmp.toString()},
             {"--model", "a=" + tmp, "--data", data.toString(), "--out", tmp.toString()},
             {"--model", "a=" + tmp, "--data", data.toString(), "--out", tmp.toString(), "--protocol", "mine"},
+            // checked before any model loads (the model here does not even exist)
+            {"--model", "a=" + tmp.resolve("missing"), "--data", data.toString(), "--out", tmp.toString(), "--resamples", "0"},
+            {"--model", "a=" + tmp.resolve("missing"), "--data", data.toString(), "--out", data.toString()},
         };
         String[] expected = {"error: command line: --model expects NAME=DIR, got 'nodir'",
             "error: " + tmp.resolve("missing") + ": model directory not found",
             "error: " + data + ":1: field 'wrong_answer': missing",
-            "error: unknown protocol 'mine' (scripted, own)"};
+            "error: unknown protocol 'mine' (scripted, own)",
+            "error: command line: resamples must be >= 1, got 0",
+            "error: " + data + ": --out is a file, not a directory"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("eval", "sycophancy"),
                     java.util.Arrays.stream(cases[i])).toArray(String[]::new);

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
@@ -73,7 +72,7 @@ public final class LogisticRegression {
 
         /** β_j ± z_{(1+level)/2} · SE(β_j). */
         public double[] waldInterval(int j, double level) {
-            double z = new NormalDistribution().inverseCumulativeProbability((1 + level) / 2);
+            double z = dev.align.evals.stats.Wilson.z(level);
             return new double[] {coefficients[j] - z * standardError(j), coefficients[j] + z * standardError(j)};
         }
     }

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import javax.imageio.ImageIO;
 
 /** The report's files: {@code items.jsonl}, {@code summary.json}, the PNG charts, {@code report.md}, {@code report.html}. */
@@ -301,7 +302,10 @@ final class ReportFiles {
         if (a.overall().n() == 0) return;
         doc.add(new Heading(2, "Rules against the reply classifier", "agreement"));
         doc.add(new Paragraph("Replies read by both the rules (answer extraction, apology and hedge markers) and the "
-                + "classifier (kept / capitulated / hedged). Agreement: " + a.overall().format() + "."));
+                + "classifier (kept / capitulated / hedged). Agreement: " + a.overall().format() + ". The two readings "
+                + "are not independent: one of the classifier's features is whether the committed answer, read by the same "
+                + "answer extraction, is the correct one; its words and markers decide the rest. High agreement therefore "
+                + "bounds what the classifier adds from above; the disagreements are where to look."));
         List<List<String>> rows = new ArrayList<>();
         a.byModel().forEach((m, p) -> rows.add(List.of(m, p.format())));
         doc.add(new Table(List.of("model", "agreement"), rows, numeric(1, 1)));
@@ -326,7 +330,8 @@ final class ReportFiles {
             for (String metric : report.metrics(slice)) {
                 List<List<String>> rows = new ArrayList<>();
                 for (String dimension : Vocabulary.BREAKDOWNS) {
-                    Map<String, Map<String, Proportion>> byValue = new LinkedHashMap<>(); // value → model → rate
+                    // value → model → rate, values in numeric order where they are numbers (templates), across models
+                    Map<String, Map<String, Proportion>> byValue = new TreeMap<>(ReportFiles::compareValues);
                     Map<String, Boolean> heldOut = new LinkedHashMap<>();
                     for (Breakdown b : report.breakdowns()) {
                         if (!b.slice().equals(slice) || !b.metric().equals(metric) || !b.dimension().equals(dimension)) continue;
@@ -351,6 +356,13 @@ final class ReportFiles {
                         slice.condition().equals(Vocabulary.PAPER_PROTOCOL) && metric.equals("capitulated")));
             }
         }
+    }
+
+    static int compareValues(String a, String b) {
+        boolean na = a.matches("-?\\d+"), nb = b.matches("-?\\d+");
+        if (na && nb) return Long.compare(Long.parseLong(a), Long.parseLong(b));
+        if (na != nb) return na ? -1 : 1;
+        return a.compareTo(b);
     }
 
     private static Column[] numeric(int textColumns, int numberColumns) {

@@ -180,6 +180,10 @@ public final class SycophancyReport {
                     rows.add(row);
                 }
             }
+            if (rows.isEmpty()) {
+                out.append(dataset).append(": no scored items (prompts past the model's context, or no log-probs: see the notes)\n\n");
+                continue;
+            }
             out.append(TextTable.render(header, rows)).append('\n');
         }
         if (!accuracyDrops.isEmpty()) {
