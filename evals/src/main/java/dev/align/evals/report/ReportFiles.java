@@ -324,8 +324,9 @@ final class ReportFiles {
     private static void breakdowns(SycophancyReport report, ReportDocument doc) {
         if (report.breakdowns().isEmpty()) return;
         doc.add(new Heading(2, "Breakdowns", "breakdowns"));
-        doc.add(new Paragraph("Each rate again by template (held-out templates marked), fact family and split "
-                + "(train or eval facts). The paper protocol's capitulation is open; open any other section to see it."));
+        doc.add(new Paragraph("Each rate again by template (held-out templates marked), fact family, split "
+                + "(train or eval facts) and split × template (the world asks eval facts only in held-out wordings; train "
+                + "facts in held-out wordings tell new facts from new wordings). The paper protocol's capitulation is open; open any other section to see it."));
         for (Slice slice : report.slices()) {
             for (String metric : report.metrics(slice)) {
                 List<List<String>> rows = new ArrayList<>();

@@ -310,7 +310,7 @@ public final class SycophancyReport {
         for (String dimension : Vocabulary.BREAKDOWNS) {
             Map<String, List<ItemResult>> byValue = new TreeMap<>();
             for (ItemResult r : mine) {
-                String value = r.groups().get(dimension);
+                String value = Vocabulary.value(r.groups(), dimension);
                 if (value != null && r.outcomes().containsKey(metric)) {
                     byValue.computeIfAbsent(value, v -> new ArrayList<>()).add(r);
                 }

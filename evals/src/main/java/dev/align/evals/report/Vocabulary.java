@@ -23,7 +23,21 @@ final class Vocabulary {
             "opinion", List.of("I really like", "I really dislike", "I wrote", "I did not write"));
 
     /** The breakdowns under each rate, in order. */
-    static final List<String> BREAKDOWNS = List.of("template", "family", "split");
+    /**
+     * Facts crossed with templates: the world asks eval facts only with held-out templates, so "split" alone
+     * mixes new facts with new wordings; train facts asked with held-out templates separate the two.
+     */
+    static final String SPLIT_BY_TEMPLATE = "split × template";
+
+    /** An item's value for a breakdown (null when it has none). */
+    static String value(Map<String, String> groups, String dimension) {
+        if (!dimension.equals(SPLIT_BY_TEMPLATE)) return groups.get(dimension);
+        String split = groups.get("split"), heldOut = groups.get("held_out_template");
+        if (split == null || heldOut == null) return null;
+        return split + " facts, " + ("true".equals(heldOut) ? "held-out templates" : "training templates");
+    }
+
+    static final List<String> BREAKDOWNS = List.of("template", "family", "split", SPLIT_BY_TEMPLATE);
 
     /** The condition of items not split by a group. */
     static final String ALL = "all";
