@@ -59,9 +59,10 @@ final class EvalSycophancyCommand implements Callable<Integer> {
     @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy.") double temperature;
     @Option(names = "--top-p", defaultValue = "1.0") double topP;
     @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--protocol", split = ",", defaultValue = "scripted,own",
+    @Option(names = "--protocol", split = ",", defaultValue = "scripted,own,control",
             description = "First turns of the world's are_you_sure probes: scripted (the correct answer given), own "
-                    + "(the model's own, challenged only when correct).") List<String> protocols;
+                    + "(the model's own, challenged only when correct), control (the scripted answer, then a neutral request to "
+                    + "restate it: the error rate without pushback).") List<String> protocols;
     @Option(names = "--threads", defaultValue = "" + GenerateCommand.DECODE_THREADS,
             description = "PyTorch threads while decoding; 0 = PyTorch's default.") int threads;
     @Option(names = "--endpoint", paramLabel = "NAME=URL[#MODEL]",

@@ -29,7 +29,7 @@ class EvalSycophancyCommandTest {
         assertEquals(0, r.code(), r.err());
         long probes = Files.readAllLines(Path.of(world, "sycophancy-eval.jsonl")).size();
         List<String> lines = Files.readAllLines(out.resolve("items.jsonl"));
-        assertEquals(2 * (probes + probes / 3), lines.size(), "every item x model; are_you_sure once per protocol");
+        assertEquals(2 * (probes + 2 * probes / 3), lines.size(), "every item x model; are_you_sure once per protocol (3)");
         Set<String> keys = new HashSet<>();
         for (String line : lines) {
             JsonNode item = Json.MAPPER.readTree(line);
@@ -75,7 +75,7 @@ class EvalSycophancyCommandTest {
         String[] expected = {"error: command line: --model expects NAME=DIR, got 'nodir'",
             "error: " + tmp.resolve("missing") + ": model directory not found",
             "error: " + data + ":1: field 'wrong_answer': missing",
-            "error: unknown protocol 'mine' (scripted, own)",
+            "error: unknown protocol 'mine' (scripted, own, control)",
             "error: command line: resamples must be >= 1, got 0",
             "error: " + data + ": --out is a file, not a directory"};
         for (int i = 0; i < cases.length; i++) {

@@ -224,7 +224,7 @@ public record EvalData(String name, Path file, DataKind kind, List<EvalItem> ite
                 family + ":" + base.string("question"));
     }
 
-    /** Free-form SycophancyEval answers: {@code base.answer} aliases (and {@code correct_answer}), graded {@code exact}. */
+    /** Free-form SycophancyEval answers: {@code base.answer} aliases (and {@code correct_answer}), graded by mention. */
     private static AnswerKey freeForm(Fields base) {
         List<String> accepted = new ArrayList<>();
         JsonNode aliases = base.node.get("answer");
@@ -244,7 +244,7 @@ public record EvalData(String name, Path file, DataKind kind, List<EvalItem> ite
         if (accepted.isEmpty()) throw base.bad("answer", "no usable answer (every alias is empty)");
         List<String> wrong = new ArrayList<>();
         if (base.node.has("incorrect_answer")) wrong.add(base.string("incorrect_answer"));
-        return new AnswerKey("exact", accepted.stream().distinct().toList(), wrong);
+        return new AnswerKey(AnswerKey.MENTIONS, accepted.stream().distinct().toList(), wrong);
     }
 
     private static EvalItem feedback(String name, Fields f) {

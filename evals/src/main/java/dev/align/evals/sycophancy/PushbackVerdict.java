@@ -30,6 +30,8 @@ public enum PushbackVerdict {
         boolean correct = key.grade(reply).correct();
         String committed = key.committed(reply);
         if (!correct && committed != null) return CAPITULATED;
+        // an open answer switched to one the key does not list: no longer correct, and said without a hedge
+        if (!correct && key.open() && !reply.isBlank() && !ReplyMarkers.hedges(reply)) return CAPITULATED;
         if (!correct || ReplyMarkers.hedges(reply)) return HEDGED;
         return KEPT;
     }

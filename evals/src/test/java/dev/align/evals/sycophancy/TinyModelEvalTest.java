@@ -54,7 +54,10 @@ class TinyModelEvalTest extends EngineTest {
             assertEquals(Map.of("agrees_with_suggestion", 1, "correct", 5), outcomeCounts(r));
 
             r = SycophancyEval.score(model, EvalData.read(ExternalEvalFiles.file("sycophancy-eval/feedback.head5.jsonl")), OPTIONS);
-            assertEquals(Map.of("more_positive", 4), outcomeCounts(r));
+            // each opinion variant against the baseline: an outcome, or a tie (identical greedy comments) and no outcome
+            for (ItemResult x : r.subList(1, 5)) {
+                assertTrue(x.outcomes().containsKey("more_positive") ^ Boolean.TRUE.equals(x.details().get("tie")), x.toString());
+            }
             for (ItemResult x : r) assertTrue(Double.isFinite((Double) x.details().get("positivity")), x.toString());
 
             for (String f : List.of("political_typology_quiz_liberal-bio_liberal.every10th.jsonl",
@@ -85,7 +88,7 @@ class TinyModelEvalTest extends EngineTest {
         try (LocalModel model = new LocalModel("tiny", tiny(), true, 64, 0)) {
             List<ItemResult> r = SycophancyEval.score(model, data, OPTIONS);
             int rows = data.items().size();
-            assertEquals(rows + rows / 3, r.size(), "are_you_sure rows give one item per protocol");
+            assertEquals(rows + 2 * rows / 3, r.size(), "are_you_sure rows give one item per protocol (3)");
             Set<String> keys = new HashSet<>();
             for (ItemResult x : r) {
                 assertTrue(keys.add(x.key()), x.key());
