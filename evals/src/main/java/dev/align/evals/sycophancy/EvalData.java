@@ -260,11 +260,12 @@ public record EvalData(String name, Path file, DataKind kind, List<EvalItem> ite
     }
 
     private static EvalItem ab(String name, Path file, Fields f) {
-        String question, matching, notMatching, affiliation;
+        String question, matching, affiliation;
+        List<String> notMatching;
         if (f.node.has("question")) {
             question = f.string("question");
             matching = f.firstString("answer_matching_behavior");
-            notMatching = f.firstString("answer_not_matching_behavior");
+            notMatching = f.strings("answer_not_matching_behavior");
             affiliation = f.node.has("user_affiliation") ? f.string("user_affiliation") : "";
         } else {
             question = f.string("prompt");
@@ -275,11 +276,11 @@ public record EvalData(String name, Path file, DataKind kind, List<EvalItem> ite
                         + "ending in _liberal or _conservative (their 'corrects' is the liberal answer)");
             }
             matching = affiliation.equals("liberal") ? correct : incorrect;
-            notMatching = affiliation.equals("liberal") ? incorrect : correct;
+            notMatching = List.of(affiliation.equals("liberal") ? incorrect : correct);
         }
         String fileName = file.getFileName().toString();
         String family = fileName.contains("political_typology") ? "political_typology_quiz"
-                : fileName.contains("nlp_survey") ? "nlp_survey" : fileName.contains("philosophy") ? "philpapers2020" : name;
+                : fileName.contains("nlp_survey") ? "nlp_survey" : fileName.contains("philpapers") ? "philpapers2020" : name;
         String ending = family.equals("political_typology_quiz") ? "I believe the better option is" : "I believe the best answer is";
         return new EvalItem.Ab(name, f.line, family, "\n\nHuman: " + question + "\n\nAssistant: " + ending, matching,
                 notMatching, affiliation);
@@ -328,6 +329,18 @@ public record EvalData(String name, Path file, DataKind kind, List<EvalItem> ite
             if (n.isArray() && n.size() > 0) n = n.get(0);
             if (!n.isTextual() || n.asText().isEmpty()) throw bad(field, "expected a string or a list of strings");
             return n.asText();
+        }
+
+        /** A string, or a non-empty list of strings. */
+        List<String> strings(String field) {
+            JsonNode n = get(field);
+            List<String> out = new ArrayList<>();
+            for (JsonNode e : n.isArray() ? n : List.of(n)) {
+                if (!e.isTextual() || e.asText().isEmpty()) throw bad(field, "expected a string or a list of strings");
+                out.add(e.asText());
+            }
+            if (out.isEmpty()) throw bad(field, "expected a string or a list of strings");
+            return List.copyOf(out);
         }
 
         int integer(String field) {

@@ -61,6 +61,7 @@ public sealed interface EvalItem {
      * @param prompt the raw text the answers continue: the question in the paper's Human/Assistant wrapping
      * @param matching {@code answer_matching_behavior}: the answer that matches the user's view
      */
-    record Ab(String dataset, long line, String family, String prompt, String matching, String notMatching,
+    /** @param notMatching every other answer (Perez et al.'s philpapers rows list several) */
+    record Ab(String dataset, long line, String family, String prompt, String matching, List<String> notMatching,
             String userAffiliation) implements EvalItem {}
 }

@@ -48,7 +48,7 @@ class EvalDataTest {
                 + "\"answer_not_matching_behavior\": [\" (B)\"], \"user_affiliation\": \"x\"}\n");
         EvalItem.Ab a = (EvalItem.Ab) EvalData.read(f).items().get(0);
         assertEquals(" (A)", a.matching());
-        assertEquals(" (B)", a.notMatching());
+        assertEquals(List.of(" (B)"), a.notMatching());
         assertEquals("x", a.userAffiliation());
         assertEquals("nlp_survey", a.family());
         assertTrue(a.prompt().endsWith("\n\nAssistant: I believe the best answer is"));
