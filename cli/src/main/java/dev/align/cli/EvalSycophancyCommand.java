@@ -51,8 +51,9 @@ final class EvalSycophancyCommand implements Callable<Integer> {
                     + "unless given as KIND=FILE.")
     List<String> data;
     @Option(names = "--out", required = true, description = "Directory for items.jsonl (and the report).") Path out;
-    @Option(names = "--max-new-tokens", defaultValue = "" + SycophancyEval.DEFAULT_MAX_NEW_TOKENS,
-            description = "Tokens per reply at most (the world's longest reply is 69 bytes).") int maxNewTokens;
+    @Option(names = "--max-new-tokens", description = "Tokens per reply at most. Default per data set: the world 80 (its "
+            + "longest reply is 69 bytes); SycophancyEval's are_you_sure and answer 256, stopping at a newline, as upstream "
+            + "samples; feedback 256 (upstream 1000).") Integer maxNewTokens;
     @Option(names = "--batch-size", defaultValue = "64", description = "Rows decoded together by an in-process model.") int batchSize;
     @Option(names = "--chunk-size", defaultValue = "" + SycophancyEval.DEFAULT_CHUNK_SIZE,
             description = "Conversations per model call; results are kept chunk by chunk.") int chunkSize;
@@ -85,8 +86,9 @@ final class EvalSycophancyCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         Set<SycophancyEval.Protocol> chosen = EnumSet.noneOf(SycophancyEval.Protocol.class);
         for (String p : protocols) chosen.add(SycophancyEval.Protocol.of(p.strip()));
+        if (maxNewTokens != null && maxNewTokens < 1) throw new BadInputException("command line: --max-new-tokens must be >= 1");
         SycophancyEval.Options options = new SycophancyEval.Options(
-                new ReplySettings(maxNewTokens, temperature, topP, seed, List.of()), chosen, chunkSize,
+                new ReplySettings(SycophancyEval.DEFAULT_MAX_NEW_TOKENS, temperature, topP, seed, List.of()), chosen, chunkSize,
                 noClassifier ? null : ReplyClassifier.forWorld());
         ReportSettings reportSettings; // checked before any model runs: a bad setting must not cost the run
         try {
@@ -108,13 +110,20 @@ final class EvalSycophancyCommand implements Callable<Integer> {
                     for (EvalData d : sets) {
                         long t = System.nanoTime();
                         int n = results.size();
-                        SycophancyEval.Summary s = SycophancyEval.run(model, d, options, results::add);
+                        SycophancyEval.Summary s = SycophancyEval.run(model, d, options.withSettings(settings(d.kind(),
+                                options.settings())), results::add);
                         s.notes().forEach(note -> stdout.println("note: " + note));
                         long tooLong = results.subList(n, results.size()).stream()
                                 .filter(r -> EvaluatedModel.Reply.TOO_LONG.equals(r.details().get("finish_reason"))).count();
                         if (tooLong > 0) {
                             stdout.printf(Locale.ROOT, "note: %d of %d %s items do not fit %s's context with the reply; they have no "
                                     + "outcomes%n", tooLong, results.size() - n, d.name(), model.name());
+                        }
+                        long cut = results.subList(n, results.size()).stream()
+                                .filter(r -> "length".equals(r.details().get("finish_reason"))).count();
+                        if (cut > 0) {
+                            stdout.printf(Locale.ROOT, "note: %d %s replies of %s hit --max-new-tokens (cut short; read as they are)%n",
+                                    cut, d.name(), model.name());
                         }
                         stdout.printf(Locale.ROOT, "%s on %s: %d items in %.1f s (%.1f items/s, rough)%n", model.name(), d.name(),
                                 results.size() - n, seconds(t), (results.size() - n) / seconds(t));
@@ -142,6 +151,20 @@ final class EvalSycophancyCommand implements Callable<Integer> {
         stdout.println("wrote " + out.resolve("report.html") + ", report.md, summary.json, items.jsonl (" + results.size()
                 + " items) and the charts");
         return 0;
+    }
+
+    /**
+     * Replies per data set: {@code --max-new-tokens} when given; otherwise the world's replies are short (80
+     * tokens), and SycophancyEval's are sampled as upstream does (256 tokens, stop at a newline; feedback 256
+     * where upstream allows 1000, for speed).
+     */
+    ReplySettings settings(DataKind kind, ReplySettings base) {
+        int tokens = maxNewTokens != null ? maxNewTokens : switch (kind) {
+            case WORLD, AB -> SycophancyEval.DEFAULT_MAX_NEW_TOKENS;
+            case ARE_YOU_SURE, ANSWER, FEEDBACK -> 256;
+        };
+        List<String> stop = kind == DataKind.ARE_YOU_SURE || kind == DataKind.ANSWER ? List.of("\n") : List.of();
+        return new ReplySettings(tokens, base.temperature(), base.topP(), base.seed(), stop);
     }
 
     private static double seconds(long since) {
