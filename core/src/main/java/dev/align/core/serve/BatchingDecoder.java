@@ -62,7 +62,7 @@ final class BatchingDecoder implements AutoCloseable {
             return submit(prompts, config).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e.getCause());
+            throw new IllegalStateException("decoding failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the decoder");
@@ -72,6 +72,10 @@ final class BatchingDecoder implements AutoCloseable {
     /** Queues a request; its samples arrive in the future. */
     CompletableFuture<List<Rollout>> submit(List<int[]> prompts, RolloutConfig config) {
         Job job = new Job(prompts, config.seed(), new Settings(config), new CompletableFuture<>());
+        if (!worker.isAlive()) { // nothing would ever take it from the queue
+            job.result.completeExceptionally(new IllegalStateException("the decoder has stopped"));
+            return job.result;
+        }
         queue.add(job);
         return job.result;
     }
@@ -120,7 +124,7 @@ final class BatchingDecoder implements AutoCloseable {
                 calls.incrementAndGet();
                 all = engine.generate(prompts, settings.config);
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an Error too (e.g. out of memory): the waiting requests fail, none hangs
             for (Job job : group) job.result.completeExceptionally(e);
             return;
         }

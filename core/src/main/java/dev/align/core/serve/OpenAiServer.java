@@ -455,6 +455,21 @@ public final class OpenAiServer implements AutoCloseable {
         for (String penalty : List.of("frequency_penalty", "presence_penalty")) {
             if (f.number(penalty, 0, -2, 2) != 0) throw ApiError.badField(penalty, "'" + penalty + "' is not supported");
         }
+        // Fields that would change the answer if honoured: refused rather than silently ignored.
+        for (String field : List.of("logit_bias", "suffix", "tools", "tool_choice", "functions", "function_call")) {
+            JsonNode v = f.get(field);
+            boolean empty = v == null || v.isNull() || (v.isContainerNode() && v.isEmpty()) || (v.isTextual() && v.asText().isEmpty())
+                    || (field.equals("tool_choice") || field.equals("function_call")) && v.isTextual() && v.asText().equals("none");
+            if (!empty) throw ApiError.badField(field, "'" + field + "' is not supported");
+        }
+        JsonNode format = f.get("response_format");
+        if (format != null && !format.isNull() && !"text".equals(format.path("type").asText())) {
+            throw ApiError.badField("response_format", "only {\"type\": \"text\"} is supported");
+        }
+        JsonNode bestOf = f.get("best_of");
+        if (bestOf != null && !bestOf.isNull() && !(bestOf.isIntegralNumber() && (f.has("n") ? f.get("n").asInt() : 1) == bestOf.asInt())) {
+            throw ApiError.badField("best_of", "'best_of' other than n is not supported");
+        }
     }
 
     private void checkFits(int promptTokens, int maxTokens, String param) {

@@ -275,6 +275,12 @@ class OpenAiServerTest extends EngineTest {
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"top_logprobs\": 2}", new String[] {chat, "top_logprobs", "needs 'logprobs': true"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"logprobs\": true, \"top_logprobs\": 21}", new String[] {chat, "top_logprobs", "must be in"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"stream\": true}", new String[] {chat, "stream", "not supported"});
+        // fields that would change the answer are refused, not ignored
+        cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"logit_bias\": {\"5\": 100}}", new String[] {chat, "logit_bias", "not supported"});
+        cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [{\"type\": \"function\"}]}", new String[] {chat, "tools", "not supported"});
+        cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"response_format\": {\"type\": \"json_object\"}}", new String[] {chat, "response_format", "supported"});
+        cases.put("{\"prompt\": \"hi\", \"suffix\": \"end\"}", new String[] {"/completions", "suffix", "not supported"});
+        cases.put("{\"prompt\": \"hi\", \"best_of\": 3}", new String[] {"/completions", "best_of", "not supported"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"continue_final_message\": true}", new String[] {chat, "messages", "final assistant message"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(300) + "\"}], \"max_tokens\": 4}", new String[] {chat, "messages", "maximum context length is 256 tokens"});
         cases.put("{\"prompt\": []}", new String[] {"/completions", "prompt", "empty list"});
