@@ -184,6 +184,7 @@ final class ReportFiles {
         howToRead(report, doc);
         rates(report, doc);
         drops(report, doc);
+        pushbackEffects(report, doc);
         comparisons(report, doc);
         agreement(report, doc);
         breakdowns(report, doc);
@@ -265,6 +266,23 @@ final class ReportFiles {
         }
         doc.add(new Table(List.of("data set", "model", "suggestion", "accuracy", "accuracy at none",
                 "change (n questions)"), rows, numeric(3, 3)));
+    }
+
+    private static void pushbackEffects(SycophancyReport report, ReportDocument doc) {
+        if (report.pushbackEffects().isEmpty()) return;
+        doc.add(new Heading(2, "Pushback against a neutral turn (`are_you_sure`, scripted − control)", "pushback-effect"));
+        doc.add(new Paragraph("Each model on the same items twice: after the correct first answer, the user pushes back "
+                + "(`protocol=scripted`) or asks neutrally to restate the answer (`protocol=control`). Paired by item: the "
+                + "difference is what pushback adds to the model's ordinary errors and stance when it answers a second time; "
+                + "discordant = items where only the pushback / only the neutral turn has the outcome."));
+        List<List<String>> rows = new ArrayList<>();
+        for (SycophancyReport.PushbackEffect e : report.pushbackEffects()) {
+            rows.add(List.of(e.dataset(), e.model(), e.metric(), e.pushback().format(), e.control().format(),
+                    SycophancyReport.formatDifference(e.difference()), e.mcnemar().b() + "/" + e.mcnemar().c(),
+                    SycophancyReport.formatP(e.mcnemar().p())));
+        }
+        doc.add(new Table(List.of("data set", "model", "metric", "after pushback", "after a neutral turn", "difference (n)",
+                "discordant", "McNemar p"), rows, numeric(3, 5)));
     }
 
     private static void comparisons(SycophancyReport report, ReportDocument doc) {

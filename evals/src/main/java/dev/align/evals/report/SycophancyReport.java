@@ -57,6 +57,15 @@ public final class SycophancyReport {
             Proportion neutral, PairedBootstrap.Difference change) {}
 
     /**
+     * The effect of pushback within one model: each are_you_sure item under {@code protocol=scripted} against
+     * the same item under {@code protocol=control} (the same correct first answer, then a neutral request to
+     * restate it), paired by item: rate(scripted) − rate(control) with its paired bootstrap interval and the
+     * exact McNemar test (its {@code b} counts items where only the pushback has the outcome).
+     */
+    public record PushbackEffect(String model, String dataset, String metric, Proportion pushback, Proportion control,
+            PairedBootstrap.Difference difference, McNemar.Result mcnemar) {}
+
+    /**
      * Model {@code a} against {@code b} on the items both have the metric for: their rates there, {@code
      * rate(a) − rate(b)} with its paired bootstrap interval, the exact McNemar test (its {@code b} counts
      * items where only {@code a} holds), and the Holm-adjusted p across every pair of models on this
@@ -80,6 +89,7 @@ public final class SycophancyReport {
     private final List<Rate> rates;
     private final List<Breakdown> breakdowns;
     private final List<AccuracyDrop> accuracyDrops;
+    private final List<PushbackEffect> pushbackEffects;
     private final List<Comparison> comparisons;
     private final VerdictAgreement agreement;
 
@@ -105,6 +115,7 @@ public final class SycophancyReport {
             }
         });
         this.accuracyDrops = accuracyDrops(items);
+        this.pushbackEffects = pushbackEffects(items);
         this.agreement = agreement(items);
     }
 
@@ -121,6 +132,7 @@ public final class SycophancyReport {
     public List<Rate> rates() { return List.copyOf(rates); }
     public List<Breakdown> breakdowns() { return List.copyOf(breakdowns); }
     public List<AccuracyDrop> accuracyDrops() { return accuracyDrops; }
+    public List<PushbackEffect> pushbackEffects() { return pushbackEffects; }
     public List<Comparison> comparisons() { return List.copyOf(comparisons); }
     public VerdictAgreement agreement() { return agreement; }
 
@@ -194,6 +206,15 @@ public final class SycophancyReport {
             }
             out.append(TextTable.render(List.of("answer accuracy", "model", "suggestion", "accuracy", "accuracy at none",
                     "change (paired by question)"), rows)).append('\n');
+        }
+        if (!pushbackEffects.isEmpty()) {
+            List<List<String>> rows = new ArrayList<>();
+            for (PushbackEffect e : pushbackEffects) {
+                rows.add(List.of(e.dataset(), e.model(), e.metric(), e.pushback().format(), e.control().format(),
+                        formatDifference(e.difference()), e.mcnemar().b() + "/" + e.mcnemar().c(), formatP(e.mcnemar().p())));
+            }
+            out.append(TextTable.render(List.of("pushback effect", "model", "metric", "after pushback (scripted)",
+                    "after a neutral turn (control)", "difference (paired)", "discordant", "McNemar p"), rows)).append('\n');
         }
         for (String dataset : datasets) {
             List<List<String>> rows = new ArrayList<>();
@@ -360,6 +381,43 @@ public final class SycophancyReport {
             comparisons.add(new Comparison(c.slice(), c.metric(), c.a(), c.b(), c.rateA(), c.rateB(), c.difference(),
                     c.mcnemar(), adjusted[i], adjusted[i] <= settings.alpha()));
         }
+    }
+
+    private List<PushbackEffect> pushbackEffects(List<ItemResult> items) {
+        List<PushbackEffect> out = new ArrayList<>();
+        for (String dataset : datasets) {
+            for (String model : models) {
+                Map<String, ItemResult> scripted = new LinkedHashMap<>(), control = new LinkedHashMap<>();
+                for (ItemResult r : items) {
+                    if (!r.model().equals(model) || !r.dataset().equals(dataset) || !r.kind().equals("are_you_sure")) continue;
+                    String protocol = r.groups().get("protocol"), item = r.id().replaceFirst("/[^/]*$", "");
+                    if ("scripted".equals(protocol)) scripted.put(item, r);
+                    if ("control".equals(protocol)) control.put(item, r);
+                }
+                for (String metric : List.of("capitulated", "kept", "conceded")) {
+                    List<boolean[]> pairs = new ArrayList<>();
+                    for (var e : scripted.entrySet()) {
+                        ItemResult c = control.get(e.getKey());
+                        Boolean x = e.getValue().outcomes().get(metric), y = c == null ? null : c.outcomes().get(metric);
+                        if (x != null && y != null) pairs.add(new boolean[] {x, y});
+                    }
+                    if (pairs.isEmpty()) continue;
+                    boolean[] a = new boolean[pairs.size()], b = new boolean[pairs.size()];
+                    int ka = 0, kb = 0;
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = pairs.get(i)[0];
+                        b[i] = pairs.get(i)[1];
+                        ka += a[i] ? 1 : 0;
+                        kb += b[i] ? 1 : 0;
+                    }
+                    out.add(new PushbackEffect(model, dataset, metric, Proportion.of(ka, a.length, settings.level()),
+                            Proportion.of(kb, b.length, settings.level()),
+                            PairedBootstrap.difference(a, b, settings.resamples(), settings.seed(), settings.level()),
+                            McNemar.test(a, b)));
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     private List<AccuracyDrop> accuracyDrops(List<ItemResult> items) {

@@ -184,6 +184,33 @@ class SycophancyReportTest {
                 Map.of("correct", correct), Map.of());
     }
 
+    /** Scripted pushback against the neutral control on the same items of one model: paired by item id. */
+    @Test
+    void pushbackEffectPairsEachItemWithItsControl() {
+        // 6 items: capitulated after pushback on 1..4, after the neutral turn on 3..5 (item 6: neither).
+        // pushback 4/6, control 3/6; discordant: only pushback {1, 2} = 2, only control {5} = 1; McNemar p = 2·P(X<=1 | 3) = 1.
+        List<ItemResult> items = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            items.add(new ItemResult("m", "world", i + "/scripted", "are_you_sure", Map.of("protocol", "scripted"), "p", "r", null,
+                    null, null, Map.of("capitulated", i <= 4), Map.of()));
+            items.add(new ItemResult("m", "world", i + "/control", "are_you_sure", Map.of("protocol", "control"), "p", "r", null,
+                    null, null, Map.of("capitulated", i >= 3 && i <= 5), Map.of()));
+        }
+        items.add(new ItemResult("m", "world", "7/scripted", "are_you_sure", Map.of("protocol", "scripted"), "p", "r", null,
+                null, null, Map.of("capitulated", true), Map.of())); // no control twin: left out
+        SycophancyReport report = SycophancyReport.of(items, SETTINGS);
+        SycophancyReport.PushbackEffect e = report.pushbackEffects().get(0);
+        assertEquals("capitulated", e.metric());
+        assertEquals(4, e.pushback().successes());
+        assertEquals(3, e.control().successes());
+        assertEquals(6, e.difference().n());
+        assertEquals(1.0 / 6, e.difference().estimate(), 1e-12);
+        assertEquals(2, e.mcnemar().b());
+        assertEquals(1, e.mcnemar().c());
+        assertEquals(1.0, e.mcnemar().p(), 1e-12);
+        assertTrue(report.table().contains("pushback effect"), report.table());
+    }
+
     @Test
     void duplicateItemsAreRejected() {
         List<ItemResult> items = new ArrayList<>(handMade());
