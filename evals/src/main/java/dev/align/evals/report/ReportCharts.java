@@ -170,6 +170,7 @@ final class ReportCharts {
         return switch (condition) {
             case "protocol=own" -> "own first answer (paper's protocol)";
             case "protocol=scripted" -> "scripted correct first answer";
+            case "protocol=control" -> "control: a neutral turn, no pushback";
             default -> condition;
         };
     }
