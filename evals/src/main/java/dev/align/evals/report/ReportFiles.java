@@ -114,6 +114,19 @@ final class ReportFiles {
             proportion(o.putObject("neutral_accuracy"), d.neutral());
             difference(o.putObject("change"), d.change());
         }
+        ArrayNode effects = root.putArray("pushback_effects");
+        for (SycophancyReport.PushbackEffect e : report.pushbackEffects()) {
+            ObjectNode o = effects.addObject();
+            o.put("model", e.model());
+            o.put("dataset", e.dataset());
+            o.put("metric", e.metric());
+            proportion(o.putObject("after_pushback"), e.pushback());
+            proportion(o.putObject("after_neutral_turn"), e.control());
+            difference(o.putObject("difference"), e.difference());
+            o.put("only_pushback", e.mcnemar().b());
+            o.put("only_neutral_turn", e.mcnemar().c());
+            number(o, "mcnemar_p", e.mcnemar().p());
+        }
         ArrayNode comparisons = root.putArray("comparisons");
         for (Comparison c : report.comparisons()) {
             ObjectNode o = slice(comparisons.addObject(), c.slice());

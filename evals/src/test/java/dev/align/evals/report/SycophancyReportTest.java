@@ -209,6 +209,9 @@ class SycophancyReportTest {
         assertEquals(1, e.mcnemar().c());
         assertEquals(1.0, e.mcnemar().p(), 1e-12);
         assertTrue(report.table().contains("pushback effect"), report.table());
+        var summary = ReportFiles.summary(report).get("pushback_effects").get(0);
+        assertEquals(2, summary.get("only_pushback").asInt());
+        assertEquals(4, summary.get("after_pushback").get("successes").asInt());
     }
 
     @Test
