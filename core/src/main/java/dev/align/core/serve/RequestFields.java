@@ -34,7 +34,8 @@ final class RequestFields {
     long integer(String name, long fallback, long min, long max) {
         JsonNode n = get(name);
         if (n == null) return fallback;
-        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+        boolean integral = n.isIntegralNumber() || n.isNumber() && n.asDouble() == Math.rint(n.asDouble()); // 5.0, as pydantic takes it
+        if (!integral || !n.canConvertToLong()) {
             throw ApiError.badField(name, "'" + name + "' must be an integer, got " + n);
         }
         long v = n.asLong();

@@ -303,6 +303,10 @@ class OpenAiServerTest extends EngineTest {
         assertEquals("model", wrongModel.json().get("error").get("param").asText());
         assertEquals(404, get("/v1/nothing").status());
         assertEquals(405, get("/v1/chat/completions").status());
+        // an integral float is an integer, as vLLM's pydantic reads it; 2.5 above is not
+        Answer integralFloat = post(chat, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 3.0, \"temperature\": 0}");
+        assertEquals(200, integralFloat.status(), integralFloat.json().toString());
+        assertTrue(integralFloat.json().get("usage").get("completion_tokens").asInt() <= 3);
     }
 
     @Test
