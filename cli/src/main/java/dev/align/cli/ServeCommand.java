@@ -44,6 +44,10 @@ final class ServeCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             PrintWriter out = spec.commandLine().getOut();
             out.println("align serve: " + server.baseUrl() + " (model '" + name + "'; Ctrl-C stops)");
+            if (!server.bindAddress().isLoopbackAddress()) {
+                spec.commandLine().getErr().println("align serve: warning: listening on " + host + ", reachable from other "
+                        + "machines, with no authentication");
+            }
             out.flush();
             try {
                 stopped.await();

@@ -142,9 +142,15 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** The OpenAI base URL, {@code http://HOST:PORT/v1}. */
     public URI baseUrl() {
-        String host = http.getAddress().getHostString();
+        java.net.InetAddress a = http.getAddress().getAddress();
+        String host = a.isAnyLocalAddress() ? "0.0.0.0" : http.getAddress().getHostString(); // the wildcard, as written
         if (host.contains(":")) host = "[" + host + "]";
         return URI.create("http://" + host + ":" + port() + "/v1");
+    }
+
+    /** The address listened on (the wildcard address for every interface). */
+    public java.net.InetAddress bindAddress() {
+        return http.getAddress().getAddress();
     }
 
     public String modelName() {
