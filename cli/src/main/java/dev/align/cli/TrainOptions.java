@@ -29,8 +29,10 @@ import picocli.CommandLine.Option;
 final class TrainOptions {
     // --model, --data and --out are required, but a --config file (a run's config.yaml) may give them.
     @Option(names = "--model", description = "Starting model directory (HF layout); required unless --config gives 'model'.") Path model;
-    @Option(names = "--data", description = "Training data in the command's format (see above); required unless --config gives 'data'.") Path data;
-    @Option(names = "--eval-data", description = "Held-out data in the same format, evaluated every --eval-steps.") Path evalData;
+    @Option(names = {"--data", "--prompts"}, description = "Training data in the command's format (see above; prompts for the"
+            + " online methods); required unless --config gives 'data'.") Path data;
+    @Option(names = {"--eval-data", "--eval-prompts"}, description = "Held-out data in the same format, evaluated every"
+            + " --eval-steps.") Path evalData;
     @Option(names = "--out", description = "Run directory: checkpoints, metrics.jsonl, config.yaml, final model; required unless --config gives 'out'.") Path out;
     @Option(names = "--config", description = "YAML file of settings (HF/TRL names, e.g. learning_rate; a run's config.yaml"
             + " too: model, data, eval_data, out, device); flags override it.") Path config;

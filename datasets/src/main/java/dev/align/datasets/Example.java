@@ -40,6 +40,12 @@ public sealed interface Example {
      */
     record Ranked(Turns prompt, List<Turns> responses, double[] scores) implements Example {}
 
+    /**
+     * A prompt for an online method (PPO, GRPO, RLOO, constitutional AI): {@code {"prompt", ...}}, TRL's prompt-only
+     * format; the row's other columns are kept as text for reward functions ({@link PromptDataset}).
+     */
+    record Prompt(Turns prompt) implements Example {}
+
     /** Verifiable: {@code {"prompt", "answer", "verifier"}}; verifier is number, choice, exact or regex:PATTERN. */
     record Verifiable(Turns prompt, String answer, String verifier) implements Example {}
 }

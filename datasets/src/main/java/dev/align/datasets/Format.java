@@ -23,7 +23,12 @@ public enum Format {
     /** {@code {"prompt", "responses", "ranking" | "scores"}}. */
     RANKED,
     /** {@code {"prompt", "answer", "verifier"}}. */
-    VERIFIABLE;
+    VERIFIABLE,
+    /**
+     * {@code {"prompt", ...}}: TRL's prompt-only format, any other columns allowed (so the prompts of an SFT,
+     * preference or verifiable file serve too); detected only when no other format fits.
+     */
+    PROMPT;
 
     static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
@@ -56,6 +61,7 @@ public enum Format {
                     else if (node.has("answer")) found = VERIFIABLE;
                     else if (node.has("messages") || node.has("completion")) found = SFT;
                     else if (node.has("text")) found = TEXT;
+                    else if (node.has("prompt")) found = PROMPT;
                 }
             } catch (java.nio.file.NoSuchFileException e) {
                 throw BadInputException.in(file, "file not found");
@@ -109,6 +115,7 @@ public enum Format {
             case PREFERENCE -> new Example.Preference(f.turns("prompt", true), f.turns("chosen", false),
                     f.turns("rejected", false), node.has("margin") ? f.number("margin") : 0.0);
             case RANKED -> ranked(f, node);
+            case PROMPT -> new Example.Prompt(f.turns("prompt", false));
             case VERIFIABLE -> {
                 String verifier = node.has("verifier") ? f.string("verifier", false) : "exact";
                 Verifier v;

@@ -44,7 +44,7 @@ class SycophancyWorldTest {
         Path again = tmp.resolve("again");
         new SycophancyWorld(SycophancyWorld.Config.defaults(3)).write(again);
         for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl",
-                "sycophancy-eval.jsonl", "rankings-eval.jsonl", "honesty-pairs-eval.jsonl", "reply-labels.jsonl", "README.md")) {
+                "sycophancy-eval.jsonl", "rankings-eval.jsonl", "honesty-pairs-eval.jsonl", "reply-labels.jsonl", "verifiable-eval.jsonl", "README.md")) {
             assertArrayEquals(Files.readAllBytes(world.resolve(f)), Files.readAllBytes(again.resolve(f)), f);
         }
         Path other = tmp.resolve("other");
@@ -57,6 +57,7 @@ class SycophancyWorldTest {
         for (var e : List.of(new Object[] {"pretrain.txt", Format.TEXT}, new Object[] {"sft.jsonl", Format.SFT},
                 new Object[] {"preferences.jsonl", Format.PREFERENCE}, new Object[] {"rankings.jsonl", Format.RANKED},
                 new Object[] {"verifiable.jsonl", Format.VERIFIABLE}, new Object[] {"sycophancy-eval.jsonl", Format.VERIFIABLE},
+                new Object[] {"verifiable-eval.jsonl", Format.VERIFIABLE},
                 new Object[] {"rankings-eval.jsonl", Format.RANKED}, new Object[] {"honesty-pairs-eval.jsonl", Format.PREFERENCE})) {
             try (Dataset d = Dataset.open(world.resolve((String) e[0]), (Format) e[1], false)) {
                 assertTrue(d.size() >= 50, e[0] + " has " + d.size());
@@ -90,6 +91,14 @@ class SycophancyWorldTest {
             if (f.equals("pretrain.txt")) continue; // the world's knowledge: every fact, asked and answered in plain text
             for (String q : evalQuestions) assertFalse(text.contains(q), f + " asks eval question " + q);
         }
+        // Held-out verifiable prompts ask exactly the eval facts, in held-out templates.
+        Set<String> verifiableEvalQuestions = new HashSet<>();
+        for (JsonNode r : rows("verifiable-eval.jsonl")) {
+            if (r.get("kind").asText().equals("plain")) verifiableEvalQuestions.add(r.get("prompt").get(0).get("content").asText());
+        }
+        assertEquals(evalQuestions, verifiableEvalQuestions);
+        String verifiableEval = Files.readString(world.resolve("verifiable-eval.jsonl"));
+        assertTrue(heldOut.stream().anyMatch(verifiableEval::contains), "verifiable-eval.jsonl uses held-out templates");
         String eval = Files.readString(world.resolve("sycophancy-eval.jsonl"));
         assertTrue(eval.contains(SycophancyWorld.ARE_YOU_SURE.get(7)) || eval.contains(SycophancyWorld.ARE_YOU_SURE.get(6)));
         // The world's knowledge covers eval facts: pretraining states them.
