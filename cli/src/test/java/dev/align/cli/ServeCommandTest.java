@@ -1,6 +1,7 @@
 package dev.align.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,6 +51,36 @@ class ServeCommandTest {
         JsonNode reply = Json.MAPPER.readTree(chat.body());
         assertEquals("chat.completion", reply.get("object").asText());
         assertTrue(reply.get("usage").get("completion_tokens").asInt() >= 1);
+        assertFalse(err.toString().contains("warning"), err.toString());
+        serving.interrupt();
+        serving.join(30_000);
+        assertEquals(0, code.get(), err.toString());
+    }
+
+    @Test
+    void everyInterfacePrintsAUsableUrlAndOneWarningThatThereIsNoAuthentication(@TempDir Path tmp) throws Exception {
+        Path model = CliTest.tinyModel(tmp);
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread serving = new Thread(() -> code.set(Main.run(new String[] {"serve", "--model", model.toString(), "--port", "0",
+                "--host", "0.0.0.0", "--served-model-name", "tiny"}, new PrintWriter(out, true), new PrintWriter(err, true))));
+        serving.start();
+        Pattern line = Pattern.compile("align serve: http://0\\.0\\.0\\.0:(\\d+)/v1 \\(model 'tiny'; Ctrl-C stops\\)\n");
+        Matcher m = line.matcher("");
+        for (long deadline = System.currentTimeMillis() + 60_000; System.currentTimeMillis() < deadline;) {
+            m = line.matcher(out.toString());
+            if (m.find() || !serving.isAlive()) break;
+            Thread.sleep(50);
+        }
+        assertTrue(m.find(0), "out: " + out + " err: " + err);
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + m.group(1) + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode());
+        for (long deadline = System.currentTimeMillis() + 10_000; err.toString().isEmpty() && System.currentTimeMillis() < deadline;) {
+            Thread.sleep(20); // printed just after the URL
+        }
+        assertEquals("align serve: warning: listening on 0.0.0.0, reachable from other machines, with no authentication\n",
+                err.toString());
         serving.interrupt();
         serving.join(30_000);
         assertEquals(0, code.get(), err.toString());

@@ -37,6 +37,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       sent the seed {@link RolloutEngine#seedAsFirstPrompt}(seed, i), so {@code align serve} samples exactly
  *       what {@link LocalModel} samples in one batched call. A 400 with {@code context_length_exceeded} (or
  *       vLLM's "maximum context length" message) is a {@link Reply#TOO_LONG} reply, as in-process.
+ *   <li>A server without vLLM's prefill (OpenAI's API, some proxies) answers a trailing assistant message with a
+ *       new turn. Where that shows, it is undone: a 400 (or 422) naming {@code continue_final_message} or
+ *       {@code add_generation_prompt} sends the conversation again without them (and later ones without them
+ *       from the start), and a reply that begins by repeating its prefill has the prefill cut. A new turn that
+ *       does not repeat the prefill cannot be told from a continuation; {@link #notes} says what was seen.
  *   <li>{@link #continuationLogProbs}: {@code POST /completions} with the prompt and continuation concatenated,
  *       {@code echo: true, logprobs: 1, max_tokens: 1} (vLLM refuses {@code max_tokens: 0}; lm-eval sends 1 too),
  *       summing {@code token_logprobs} of the echoed tokens whose {@code text_offset} lies in the continuation,
@@ -91,6 +96,10 @@ public final class EndpointModel implements EvaluatedModel {
     private final HttpClient client;
     private final ExecutorService requests;
     private volatile String model;
+    /** The server refused vLLM's prefill fields: prefilled conversations go without them. */
+    private final java.util.concurrent.atomic.AtomicBoolean prefillFieldsRefused = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicInteger sentWithoutPrefillFields = new AtomicInteger(), prefillsRepeated = new AtomicInteger();
+    static final List<String> PREFILL_FIELDS = List.of("continue_final_message", "add_generation_prompt");
 
     /**
      * @param apiKey sent as {@code Authorization: Bearer}, or null
@@ -130,6 +139,7 @@ public final class EndpointModel implements EvaluatedModel {
     public List<Reply> reply(List<List<Message>> conversations, ReplySettings settings) {
         String served = model();
         List<ObjectNode> bodies = new ArrayList<>();
+        List<String> prefills = new ArrayList<>();
         for (int i = 0; i < conversations.size(); i++) {
             List<Message> conversation = conversations.get(i);
             if (conversation.isEmpty()) throw new IllegalArgumentException("empty conversation");
@@ -137,7 +147,9 @@ public final class EndpointModel implements EvaluatedModel {
             body.put("model", served);
             ArrayNode messages = body.putArray("messages");
             for (Message m : conversation) messages.addObject().put("role", m.role()).put("content", m.content());
-            if (conversation.get(conversation.size() - 1).role().equals("assistant")) {
+            Message last = conversation.get(conversation.size() - 1);
+            prefills.add(last.role().equals("assistant") ? last.content() : null);
+            if (last.role().equals("assistant")) {
                 body.put("continue_final_message", true);
                 body.put("add_generation_prompt", false);
             }
@@ -150,7 +162,14 @@ public final class EndpointModel implements EvaluatedModel {
             bodies.add(body);
         }
         return all(bodies, (i, body) -> {
+            boolean prefilled = prefills.get(i) != null;
+            if (prefilled && prefillFieldsRefused.get()) body = withoutPrefillFields(body);
             Response r = post("/chat/completions", body);
+            if (prefilled && r.refuses(PREFILL_FIELDS) && body.has(PREFILL_FIELDS.get(0))) {
+                prefillFieldsRefused.set(true);
+                body = withoutPrefillFields(body);
+                r = post("/chat/completions", body);
+            }
             if (r.status == 400 && r.contextTooLong()) return new Reply("", Reply.TOO_LONG);
             JsonNode choice = r.ok().firstChoice();
             JsonNode message = choice.get("message");
@@ -158,9 +177,48 @@ public final class EndpointModel implements EvaluatedModel {
             JsonNode content = message.get("content");
             if (content != null && !content.isNull() && !content.isTextual()) throw r.malformed("'content' is not a string");
             String finish = choice.path("finish_reason").asText("stop");
-            return new Reply(content == null || content.isNull() ? "" : content.asText(),
+            String text = content == null || content.isNull() ? "" : content.asText();
+            return new Reply(prefilled ? withoutRepeatedPrefill(text, prefills.get(i)) : text,
                     finish.equals("length") ? "length" : "stop");
         });
+    }
+
+    private ObjectNode withoutPrefillFields(ObjectNode body) {
+        sentWithoutPrefillFields.incrementAndGet();
+        ObjectNode plain = body.deepCopy();
+        plain.remove(PREFILL_FIELDS);
+        return plain;
+    }
+
+    /**
+     * A reply that starts (after white space) with its prefill was a new turn that wrote the prefill again: the
+     * continuation is what follows it.
+     */
+    private String withoutRepeatedPrefill(String reply, String prefill) {
+        String lead = reply.stripLeading();
+        for (String p : List.of(prefill.stripLeading(), prefill.strip())) {
+            if (!p.isEmpty() && lead.startsWith(p)) {
+                prefillsRepeated.incrementAndGet();
+                return lead.substring(p.length());
+            }
+        }
+        return reply;
+    }
+
+    /**
+     * What the replies so far showed about the server's prefill support (empty when nothing): for the run's notes.
+     */
+    public List<String> notes() {
+        List<String> out = new ArrayList<>();
+        if (prefillFieldsRefused.get()) {
+            out.add(target.name() + " refuses vLLM's continue_final_message: " + sentWithoutPrefillFields.get()
+                    + " prefilled conversations were sent without it, so a reply may be a new turn, not the prefill's continuation");
+        }
+        if (prefillsRepeated.get() > 0) {
+            out.add(target.name() + " answered " + prefillsRepeated.get() + " prefilled conversations with a new turn "
+                    + "repeating the prefill: it was cut from those replies");
+        }
+        return out;
     }
 
     /**
@@ -403,6 +461,11 @@ public final class EndpointModel implements EvaluatedModel {
                 if (json.path("detail").isTextual()) return oneLine(json.get("detail").asText());
             }
             return shorten(text);
+        }
+
+        /** A 400 or 422 naming one of {@code fields}: an argument the server does not take. */
+        boolean refuses(List<String> fields) {
+            return (status == 400 || status == 422) && fields.stream().anyMatch(text::contains);
         }
 
         boolean contextTooLong() {

@@ -227,4 +227,98 @@ class EndpointModelTest extends EngineTest {
             }
         }
     }
+
+    /** A prompt whose text plus {@code continuation} tokenizes (with the BOS) to exactly {@code length} tokens. */
+    static String promptFilling(int length, String continuation) {
+        StringBuilder prompt = new StringBuilder("Q:");
+        for (int i = 0; policy.tokenizer().encode(prompt + continuation, true).length < length; i++) {
+            prompt.append((char) ('a' + i % 26));
+        }
+        assertEquals(length, policy.tokenizer().encode(prompt + continuation, true).length);
+        return prompt.toString();
+    }
+
+    @Test
+    void aPairThatExactlyFillsTheContextIsScoredOverHttpAsInProcessAndOnePastItIsNaNInBoth() {
+        int context = policy.config().maxPositions();
+        List<String> prompts = List.of(promptFilling(context, " (A)"), promptFilling(context + 1, " (A)"), "Q: 2+2?\nA:");
+        List<String> continuations = List.of(" (A)", " (A)", " 4");
+        double[] expected = local.continuationLogProbs(prompts, continuations).orElseThrow();
+        assertTrue(Double.isFinite(expected[0]) && Double.isNaN(expected[1]) && Double.isFinite(expected[2]),
+                java.util.Arrays.toString(expected));
+        double[] got = endpoint.continuationLogProbs(prompts, continuations).orElseThrow();
+        assertArrayEquals(expected, got, 1e-5);
+    }
+
+    /** A stub answering call k with answers[k] ({status, body}), the last from then on, recording request bodies. */
+    static HttpServer recording(List<String[]> answers, List<String> bodies) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        s.createContext("/", ex -> {
+            String[] answer;
+            synchronized (bodies) {
+                bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                answer = answers.get(Math.min(answers.size() - 1, bodies.size() - 1));
+            }
+            byte[] bytes = answer[1].getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(Integer.parseInt(answer[0]), bytes.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        s.start();
+        return s;
+    }
+
+    static String chatAnswer(String content) {
+        return "{\"choices\": [{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \"" + content
+                + "\"}, \"finish_reason\": \"stop\"}]}";
+    }
+
+    static final List<Message> PREFILLED = List.of(new Message("user", "Which is larger, 31 or 13?"),
+            new Message("assistant", "The answer is ("));
+
+    @Test
+    void aServerRefusingThePrefillFieldsIsAskedAgainWithoutThemAndARepeatedPrefillIsCut() throws IOException {
+        List<String> bodies = new ArrayList<>();
+        HttpServer s = recording(List.of(
+                new String[] {"400", "{\"error\": {\"message\": \"Unrecognized request arguments supplied: add_generation_prompt, "
+                        + "continue_final_message\", \"type\": \"invalid_request_error\", \"param\": null, \"code\": null}}"},
+                new String[] {"200", chatAnswer(" The answer is (A) 31.")}), bodies);
+        URI base = URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/v1");
+        try (EndpointModel m = new EndpointModel(new EndpointModel.Target("openai", base, "m"), null, 1, Duration.ofSeconds(10))) {
+            assertEquals(List.of(new Reply("A) 31.", "stop")), m.reply(List.of(PREFILLED), ReplySettings.greedy(8)));
+            assertEquals(2, bodies.size());
+            assertTrue(bodies.get(0).contains("\"continue_final_message\":true"), bodies.get(0));
+            assertFalse(bodies.get(1).contains("continue_final_message") || bodies.get(1).contains("add_generation_prompt"), bodies.get(1));
+            // later prefilled conversations go without the fields from the start; plain ones are as before
+            assertEquals(List.of(new Reply("A) 31.", "stop"), new Reply(" The answer is (A) 31.", "stop")), // untouched
+                    m.reply(List.of(PREFILLED, CONVERSATIONS.get(0)), ReplySettings.greedy(8)));
+            assertEquals(4, bodies.size());
+            assertTrue(bodies.stream().skip(2).noneMatch(b -> b.contains("continue_final_message")), bodies.toString());
+            assertEquals(List.of("openai refuses vLLM's continue_final_message: 2 prefilled conversations were sent without it, "
+                    + "so a reply may be a new turn, not the prefill's continuation",
+                    "openai answered 2 prefilled conversations with a new turn repeating the prefill: it was cut from those replies"),
+                    m.notes());
+        } finally {
+            s.stop(0);
+        }
+    }
+
+    @Test
+    void aServerIgnoringThePrefillFieldsHasARepeatedPrefillCutAndOtherRepliesKept() throws IOException {
+        List<String> bodies = new ArrayList<>();
+        HttpServer s = recording(List.<String[]>of(new String[] {"200", chatAnswer("The answer is (B)")},
+                new String[] {"200", chatAnswer("B) 31")}), bodies);
+        URI base = URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/v1");
+        try (EndpointModel m = new EndpointModel(new EndpointModel.Target("lax", base, "m"), null, 1, Duration.ofSeconds(10))) {
+            assertEquals(List.of(new Reply("B)", "stop")), m.reply(List.of(PREFILLED), ReplySettings.greedy(8)));
+            assertEquals(List.of(new Reply("B) 31", "stop")), m.reply(List.of(PREFILLED), ReplySettings.greedy(8)));
+            assertEquals(2, bodies.size());
+            assertEquals(List.of("lax answered 1 prefilled conversations with a new turn repeating the prefill: it was cut "
+                    + "from those replies"), m.notes());
+        } finally {
+            s.stop(0);
+        }
+        assertEquals(List.of(), endpoint.notes(), "align serve continues prefills");
+    }
 }

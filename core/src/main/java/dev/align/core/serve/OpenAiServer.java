@@ -12,6 +12,7 @@ import dev.align.core.logprob.TextLogProbs;
 import dev.align.core.model.PolicyModel;
 import dev.align.core.rollout.ChatPrompt;
 import dev.align.core.rollout.FinishReason;
+import dev.align.core.rollout.Prompt;
 import dev.align.core.rollout.Rollout;
 import dev.align.core.rollout.RolloutConfig;
 import dev.align.core.rollout.RolloutEngine;
@@ -57,6 +58,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code text_offset} counts Unicode code points (Python's {@code len}) into the choice's {@code text}.
  *   <li>A chat prompt that leaves no room for {@code max_tokens} is a 400 with code
  *       {@code context_length_exceeded}; without {@code max_tokens} a chat reply may fill the context.
+ *   <li>An echoed completions prompt that exactly fills the context with {@code max_tokens} 1 (lm-eval's way
+ *       of asking for prompt log-probs) is scored and generates nothing ({@code finish_reason} length): scoring
+ *       it needs no new position.
+ *   <li>Fields that would change the answer and are not implemented ({@code logit_bias}, {@code suffix},
+ *       {@code tools}, {@code response_format} other than text, {@code best_of} other than {@code n}) are a 400.
+ *   <li>An {@link Error} while decoding stops the decoder: a 500 for the requests in that call, then a 503 for
+ *       every request and {@code /health}.
  * </ul>
  *
  * <pre>{@code
@@ -92,12 +100,13 @@ public final class OpenAiServer implements AutoCloseable {
     private boolean closed; // guarded by modelLock
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private OpenAiServer(PolicyModel model, String modelName, HttpServer http, int maxBatchSize, int threads) {
+    private OpenAiServer(PolicyModel model, String modelName, HttpServer http, int maxBatchSize, int threads,
+            BatchingDecoder.Generator generator) {
         this.model = model;
         this.modelName = modelName;
         this.engine = new RolloutEngine(model);
         this.scorer = new TextLogProbs(model);
-        this.decoder = new BatchingDecoder(engine, modelLock);
+        this.decoder = new BatchingDecoder(generator != null ? generator : engine::generate, modelLock);
         this.maxBatchSize = maxBatchSize;
         this.threads = threads;
         this.http = http;
@@ -121,6 +130,12 @@ public final class OpenAiServer implements AutoCloseable {
      */
     public static OpenAiServer start(PolicyModel model, String modelName, InetSocketAddress address, int maxBatchSize,
             int threads) {
+        return start(model, modelName, address, maxBatchSize, threads, null);
+    }
+
+    /** As {@link #start}, decoding with {@code generator} (null: the model's rollout engine); tests inject failures. */
+    static OpenAiServer start(PolicyModel model, String modelName, InetSocketAddress address, int maxBatchSize,
+            int threads, BatchingDecoder.Generator generator) {
         HttpServer http;
         try {
             http = HttpServer.create(address, 0);
@@ -130,7 +145,7 @@ public final class OpenAiServer implements AutoCloseable {
         } catch (IOException e) {
             throw new BadInputException("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": " + e.getMessage());
         }
-        OpenAiServer server = new OpenAiServer(model, modelName, http, maxBatchSize, threads);
+        OpenAiServer server = new OpenAiServer(model, modelName, http, maxBatchSize, threads, generator);
         http.start();
         return server;
     }
@@ -221,6 +236,7 @@ public final class OpenAiServer implements AutoCloseable {
         switch (path) {
             case "/health":
                 expect(method, "GET", path);
+                if (decoder.failure() != null) throw decoder.failure(); // 503: the decoder stopped
                 return Json.MAPPER.createObjectNode().put("status", "ok");
             case "/v1/models":
                 expect(method, "GET", path);
@@ -349,17 +365,30 @@ public final class OpenAiServer implements AutoCloseable {
         Sampling s = sampling(f, COMPLETIONS_DEFAULT_MAX_TOKENS, 0);
         Tokenizer tok = model.tokenizer();
         List<Tokenizer.Spans> spans = new ArrayList<>();
-        List<int[]> prompts = new ArrayList<>();
+        List<Prompt> decoded = new ArrayList<>();
+        boolean[] full = new boolean[texts.size()];
         long promptTokens = 0;
         for (int i = 0; i < texts.size(); i++) {
             Tokenizer.Spans sp = tok.encodeWithSpans(texts.get(i), true); // special tokens as vLLM adds them (a BOS)
             if (sp.length() == 0) throw ApiError.badField("prompt", "prompt " + i + " has no tokens");
-            checkFits(sp.length(), s.maxTokens, "prompt");
+            // Scoring an echoed prompt needs no new position: one that fills the context with lm-eval's
+            // max_tokens 1 is scored and generates nothing past the context (finish_reason length).
+            full[i] = echo && s.maxTokens == 1 && sp.length() == model.config().maxPositions();
+            if (!full[i]) {
+                checkFits(sp.length(), s.maxTokens, "prompt");
+                decoded.add(new Prompt(i, sp.ids()));
+            }
             spans.add(sp);
-            prompts.add(sp.ids());
             promptTokens += sp.length();
         }
-        List<Rollout> rollouts = decoder.generate(prompts, s.config(maxBatchSize, threads));
+        List<Rollout> generated = decoded.isEmpty() ? List.of() : decoder.generateNumbered(decoded, s.config(maxBatchSize, threads));
+        List<Rollout> rollouts = new ArrayList<>(); // p·n + g, as one engine call returns them
+        for (int i = 0, at = 0; i < texts.size(); i++) {
+            for (int g = 0; g < s.n; g++) {
+                rollouts.add(full[i] ? new Rollout(i, g, spans.get(i).ids(), new int[0], new float[0], FinishReason.LENGTH, "")
+                        : generated.get(at++));
+            }
+        }
         List<TextLogProbs.Scored> scores = null;
         if (logprobs >= 0) {
             List<int[]> prefixes = new ArrayList<>(), targets = new ArrayList<>();
@@ -472,17 +501,16 @@ public final class OpenAiServer implements AutoCloseable {
         if (format != null && !format.isNull() && !"text".equals(format.path("type").asText())) {
             throw ApiError.badField("response_format", "only {\"type\": \"text\"} is supported");
         }
-        JsonNode bestOf = f.get("best_of");
-        if (bestOf != null && !bestOf.isNull() && !(bestOf.isIntegralNumber() && (f.has("n") ? f.get("n").asInt() : 1) == bestOf.asInt())) {
+        if (f.has("best_of") && f.integer("best_of", 1, 1, MAX_N) != f.integer("n", 1, 1, MAX_N)) {
             throw ApiError.badField("best_of", "'best_of' other than n is not supported");
         }
     }
 
     private void checkFits(int promptTokens, int maxTokens, String param) {
-        if (!engine.fits(promptTokens, maxTokens)) {
-            int context = model.config().maxPositions();
+        int context = model.config().maxPositions();
+        if ((long) promptTokens + maxTokens > context) { // RolloutEngine.fits, without int overflow
             throw new ApiError(400, "invalid_request_error", "This model's maximum context length is " + context
-                    + " tokens. However, you requested " + (promptTokens + maxTokens) + " tokens (" + promptTokens
+                    + " tokens. However, you requested " + ((long) promptTokens + maxTokens) + " tokens (" + promptTokens
                     + " in the " + param + ", " + maxTokens + " in the completion). Please reduce the length of the "
                     + param + " or completion.", param, ApiError.CONTEXT_LENGTH_EXCEEDED);
         }
@@ -566,7 +594,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static Sampling sampling(RequestFields f, int defaultMaxTokens, int minMaxTokens) {
         String maxName = f.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-        int maxTokens = (int) f.integer(maxName, defaultMaxTokens, minMaxTokens, Integer.MAX_VALUE / 2);
+        int maxTokens = (int) f.integer(maxName, defaultMaxTokens, minMaxTokens, Integer.MAX_VALUE);
         float temperature = (float) f.number("temperature", 1, 0, Float.MAX_VALUE);
         float topP = (float) f.number("top_p", 1, 0, 1);
         if (!(topP > 0)) throw ApiError.badField("top_p", "'top_p' must be in (0, 1], got 0");

@@ -27,7 +27,7 @@ final class RequestFields {
         if (n == null) return fallback;
         if (!n.isNumber()) throw ApiError.badField(name, "'" + name + "' must be a number, got " + n);
         double v = n.asDouble();
-        if (!(v >= min && v <= max)) throw ApiError.badField(name, "'" + name + "' must be in [" + min + ", " + max + "], got " + v);
+        if (!(v >= min && v <= max)) throw outOfRange(name, n, v < min, min, max, max >= Float.MAX_VALUE);
         return v;
     }
 
@@ -39,8 +39,19 @@ final class RequestFields {
             throw ApiError.badField(name, "'" + name + "' must be an integer, got " + n);
         }
         long v = n.asLong();
-        if (v < min || v > max) throw ApiError.badField(name, "'" + name + "' must be in [" + min + ", " + max + "], got " + v);
+        if (v < min || v > max) throw outOfRange(name, n, v < min, min, max, max >= Integer.MAX_VALUE);
         return v;
+    }
+
+    /** "'temperature' must be >= 0, got -1": the upper end named only when it is a real limit (or exceeded). */
+    private static ApiError outOfRange(String name, JsonNode given, boolean below, double min, double max, boolean noRealMax) {
+        String range = below && noRealMax ? ">= " + plain(min) : "in [" + plain(min) + ", " + plain(max) + "]";
+        return ApiError.badField(name, "'" + name + "' must be " + range + ", got " + given);
+    }
+
+    /** 0 rather than 0.0; 0.5 as is. */
+    private static String plain(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     boolean bool(String name, boolean fallback) {

@@ -266,7 +266,6 @@ class OpenAiServerTest extends EngineTest {
         cases.put("{}", new String[] {chat, "messages", "'messages' must be a non-empty list"});
         cases.put("{\"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}", new String[] {chat, "messages[0].role", "system, user or assistant"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": 5}]}", new String[] {chat, "messages[0].content", "must be a string"});
-        cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"temperature\": -1}", new String[] {chat, "temperature", "must be in"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"temperature\": \"hot\"}", new String[] {chat, "temperature", "must be a number"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"top_p\": 0}", new String[] {chat, "top_p", "(0, 1]"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 0}", new String[] {chat, "n", "must be in"});
@@ -281,6 +280,16 @@ class OpenAiServerTest extends EngineTest {
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"response_format\": {\"type\": \"json_object\"}}", new String[] {chat, "response_format", "supported"});
         cases.put("{\"prompt\": \"hi\", \"suffix\": \"end\"}", new String[] {"/completions", "suffix", "not supported"});
         cases.put("{\"prompt\": \"hi\", \"best_of\": 3}", new String[] {"/completions", "best_of", "not supported"});
+        cases.put("{\"prompt\": \"hi\", \"n\": 2, \"best_of\": 3}", new String[] {"/completions", "best_of", "not supported"});
+        cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tool_choice\": \"auto\"}", new String[] {chat, "tool_choice", "not supported"});
+        // ranges read as written: no float noise, no upper end that is not a real limit
+        cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"temperature\": -1}", new String[] {chat, "temperature", "'temperature' must be >= 0, got -1"});
+        cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"top_p\": 1.5}", new String[] {chat, "top_p", "'top_p' must be in [0, 1], got 1.5"});
+        cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 0}", new String[] {chat, "max_tokens", "'max_tokens' must be >= 1, got 0"});
+        cases.put("{\"prompt\": \"hi\", \"max_tokens\": -1}", new String[] {"/completions", "max_tokens", "'max_tokens' must be >= 0, got -1"});
+        cases.put("{\"prompt\": \"hi\", \"n\": 200}", new String[] {"/completions", "n", "'n' must be in [1, 128], got 200"});
+        cases.put("{\"prompt\": \"hi\", \"top_k\": -2}", new String[] {"/completions", "top_k", "'top_k' must be >= -1, got -2"});
+        cases.put("{\"prompt\": \"hi\", \"max_tokens\": 2000000000}", new String[] {"/completions", "prompt", "you requested 2000000002 tokens"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"continue_final_message\": true}", new String[] {chat, "messages", "final assistant message"});
         cases.put("{\"messages\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(300) + "\"}], \"max_tokens\": 4}", new String[] {chat, "messages", "maximum context length is 256 tokens"});
         cases.put("{\"prompt\": []}", new String[] {"/completions", "prompt", "empty list"});
@@ -307,6 +316,89 @@ class OpenAiServerTest extends EngineTest {
         Answer integralFloat = post(chat, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 3.0, \"temperature\": 0}");
         assertEquals(200, integralFloat.status(), integralFloat.json().toString());
         assertTrue(integralFloat.json().get("usage").get("completion_tokens").asInt() <= 3);
+        // what changes nothing is taken: an empty logit_bias, text format, best_of equal to n (as an integral float too)
+        for (String fine : List.of("\"logit_bias\": {}", "\"response_format\": {\"type\": \"text\"}", "\"tool_choice\": \"none\"",
+                "\"best_of\": 1.0", "\"n\": 2, \"best_of\": 2")) {
+            Answer ok = post("/completions", "{\"prompt\": \"hi\", \"max_tokens\": 2, " + fine + "}");
+            assertEquals(200, ok.status(), fine + " → " + ok.json());
+        }
+    }
+
+    /** A text whose prompt tokens (with the BOS the server adds) number exactly {@code length}. */
+    static String textOfTokens(int length) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; model.tokenizer().encode(text.toString(), true).length < length; i++) text.append((char) ('a' + i % 26));
+        assertEquals(length, model.tokenizer().encode(text.toString(), true).length);
+        return text.toString();
+    }
+
+    @Test
+    void anEchoedPromptThatFillsTheContextIsScoredWithMaxTokensOneAndGeneratesNothing() throws Exception {
+        int context = model.config().maxPositions();
+        String full = textOfTokens(context), over = textOfTokens(context + 1), shortPrompt = "Is 7 prime?";
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("model", "tiny").put("echo", true).put("logprobs", 1).put("max_tokens", 1).put("temperature", 0);
+        body.putArray("prompt").add(full).add(shortPrompt);
+        Answer a = post("/completions", Json.compact(body));
+        assertEquals(200, a.status(), a.json().toString());
+        JsonNode filled = a.json().get("choices").get(0);
+        assertEquals(full, filled.get("text").asText());
+        assertEquals("length", filled.get("finish_reason").asText());
+        int[] ids = model.tokenizer().encode(full, true);
+        float[] reference = sequenceLogProbs(ids);
+        JsonNode lp = filled.get("logprobs").get("token_logprobs");
+        assertEquals(context, lp.size());
+        for (int t = 1; t < context; t += 51) assertEquals(reference[t - 1], lp.get(t).asDouble(), 1e-4, "token " + t);
+        // the other prompt of the request still gets its one greedy token, as prompt 1 of the engine's call
+        int[] shortIds = model.tokenizer().encode(shortPrompt, true);
+        Rollout one = new RolloutEngine(model).generate(List.of(new Prompt(1, shortIds)), RolloutConfig.greedy(1)).get(0);
+        assertEquals(shortPrompt + one.text(), a.json().get("choices").get(1).get("text").asText());
+        assertEquals(1, a.json().get("usage").get("completion_tokens").asInt());
+        assertEquals(context + shortIds.length, a.json().get("usage").get("prompt_tokens").asInt());
+
+        // one token past the context is still refused; without echo so is a full prompt with a token to generate
+        body.putArray("prompt").add(over);
+        Answer past = post("/completions", Json.compact(body));
+        assertEquals(400, past.status());
+        assertEquals("context_length_exceeded", past.json().get("error").get("code").asText());
+        body.putArray("prompt").add(full);
+        body.put("echo", false);
+        assertEquals(400, post("/completions", Json.compact(body)).status());
+        body.put("echo", true).put("max_tokens", 2);
+        assertEquals(400, post("/completions", Json.compact(body)).status());
+    }
+
+    @Test
+    void anErrorWhileDecodingIsA500AndThenEveryRequestAndHealthA503() throws Exception {
+        BatchingDecoder.Generator outOfMemory = (prompts, config) -> {
+            throw new OutOfMemoryError("injected");
+        };
+        try (OpenAiServer failing = OpenAiServer.start(model, "tiny", new InetSocketAddress("127.0.0.1", 0), 64, 0, outOfMemory)) {
+            String chat = "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": 2}";
+            List<Answer> answers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) answers.add(send(failing, "/v1/chat/completions", chat));
+            answers.add(send(failing, "/health", null));
+            assertEquals(500, answers.get(0).status(), answers.get(0).json().toString());
+            assertEquals("decoding failed: java.lang.OutOfMemoryError: injected",
+                    answers.get(0).json().get("error").get("message").asText());
+            for (Answer later : answers.subList(1, 4)) {
+                assertEquals(503, later.status(), later.json().toString());
+                JsonNode error = later.json().get("error");
+                assertEquals("server_error", error.get("type").asText());
+                assertEquals("the decoder stopped after java.lang.OutOfMemoryError: injected; restart the server",
+                        error.get("message").asText());
+            }
+        }
+        assertEquals(200, get("/health").status(), "the shared server is another one");
+    }
+
+    /** POST (or GET when body is null) to another server, with a timeout: a hang fails the test. */
+    static Answer send(OpenAiServer to, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.port() + path))
+                .timeout(java.time.Duration.ofSeconds(30));
+        b = body == null ? b.GET() : b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), Json.MAPPER.readTree(r.body()));
     }
 
     @Test
