@@ -130,6 +130,7 @@ final class EvalSycophancyCommand implements Callable<Integer> {
                     }
                     stdout.printf(Locale.ROOT, "%s: %d items in %.1f s (%.1f items/s, rough: the CPU is shared)%n", model.name(),
                             results.size() - before, seconds(t0), (results.size() - before) / seconds(t0));
+                    model.notes().forEach(note -> stdout.println("note: " + note));
                     if (model instanceof LocalModel local) {
                         var st = local.engine().stats();
                         stdout.printf(Locale.ROOT, "  decoding: %d tokens in %d steps, prefill %.1f s, decode %.1f s%n", st.tokens(),

@@ -208,6 +208,7 @@ public final class EndpointModel implements EvaluatedModel {
     /**
      * What the replies so far showed about the server's prefill support (empty when nothing): for the run's notes.
      */
+    @Override
     public List<String> notes() {
         List<String> out = new ArrayList<>();
         if (prefillFieldsRefused.get()) {

@@ -31,6 +31,11 @@ public interface EvaluatedModel extends AutoCloseable {
     @Override
     void close();
 
+    /** What the replies so far showed about the model that a reader of the results should know (e.g. a server's prefill support); empty by default. */
+    default java.util.List<String> notes() {
+        return java.util.List.of();
+    }
+
     /**
      * @param text the reply, cut before a stop string, without the prefill
      * @param finishReason {@code stop} (EOS or stop string), {@code length}, or {@code too_long}: the
