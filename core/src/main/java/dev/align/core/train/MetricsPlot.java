@@ -116,19 +116,17 @@ public final class MetricsPlot {
         g.drawString(s.key(), x0 + MARGIN + 10, y0 + 20);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         FontMetrics fm = g.getFontMetrics();
-        for (int t = 0; t <= 4; t++) { // horizontal grid and y labels
-            double v = minY + (maxY - minY) * t / 4;
-            int y = (int) Math.round(bottom - (bottom - top) * t / 4.0);
+        for (double v : ticks(minY, maxY)) { // horizontal grid and y labels
+            int y = (int) Math.round(bottom - (bottom - top) * (v - minY) / (maxY - minY));
             g.setColor(GRID);
             g.drawLine(left, y, right, y);
             g.setColor(TEXT);
             String label = format(v);
             g.drawString(label, left - 6 - fm.stringWidth(label), y + 4);
         }
-        for (int t = 0; t <= 4; t++) { // x labels
-            double v = minX + (maxX - minX) * t / 4;
-            int x = (int) Math.round(left + (right - left) * t / 4.0);
-            String label = format(Math.round(v));
+        for (double v : ticks(minX, maxX)) { // x labels
+            int x = (int) Math.round(left + (right - left) * (v - minX) / (maxX - minX));
+            String label = format(v);
             g.drawString(label, x - fm.stringWidth(label) / 2, bottom + 16);
         }
         g.drawString("step", (left + right) / 2 - fm.stringWidth("step") / 2, bottom + 32);
@@ -147,6 +145,15 @@ public final class MetricsPlot {
         }
         g.draw(path);
         g.setStroke(new BasicStroke(1f));
+    }
+
+    /** Round tick values (1, 2 or 5 times a power of ten apart) inside [min, max], about five of them. */
+    static double[] ticks(double min, double max) {
+        double raw = (max - min) / 5, magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+        double step = magnitude * (raw / magnitude < 1.5 ? 1 : raw / magnitude < 3.5 ? 2 : raw / magnitude < 7.5 ? 5 : 10);
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        for (double v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.add(Math.abs(v) < step * 1e-9 ? 0 : v);
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static String format(double v) {
