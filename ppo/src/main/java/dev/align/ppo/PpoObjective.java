@@ -144,13 +144,14 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
         NDManager manager = policy.manager();
         CompletionBatch batch = batchOf(manager, rollouts, policy.tokenizer().padId());
         LogProbs atTemperature = LogProbs.at(config.temperature()).inMicroBatches(FORWARD_ROWS);
-        TokenLogProbs old = atTemperature.withEntropy().completions(policy, batch);
+        // with a shared backbone one pass gives the values too
+        NDList pass = policyPass(policy, modules.hasCritic() ? null : policy, batch, atTemperature);
+        NDArray oldLogProbs = pass.get(0), mask = pass.get(1), entropy = pass.get(2); // (B, C) each
+        NDArray values = (modules.hasCritic() ? criticPass(modules.critic(), batch) : pass.get(3)).mul(mask); // (B, C)
         TokenLogProbs ref = reference.completions(atTemperature, batch);
-        NDArray mask = old.mask(); // (B, C)
-        NDArray values = values(modules.hasCritic() ? modules.critic() : policy, batch).mul(mask); // (B, C)
-        NDArray klPerToken = config.klEstimator().of(old.logProbs(), ref.logProbs()).mul(mask); // (B, C)
+        NDArray klPerToken = config.klEstimator().of(oldLogProbs, ref.logProbs()).mul(mask); // (B, C)
         int b = rows.length, c = (int) batch.completionLength();
-        float[] host = NDArrays.stack(new NDList(klPerToken, values, old.entropy(), mask)).toFloatArray(); // one copy
+        float[] host = NDArrays.stack(new NDList(klPerToken, values, entropy, mask)).toFloatArray(); // one copy
         float[] klHost = slice(host, 0, b * c), valueHost = slice(host, 1, b * c), entropyHost = slice(host, 2, b * c),
                 maskHost = slice(host, 3, b * c);
 
@@ -190,7 +191,7 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
         long tokens = 0;
         for (Rollout r : rollouts) tokens += r.completionIds().length;
         Shape shape = new Shape(b, c);
-        return new Batch(batch, mask, old.logProbs(), values, manager.create(a.advantages(), shape),
+        return new Batch(batch, mask, oldLogProbs, values, manager.create(a.advantages(), shape),
                 manager.create(a.returns(), shape), metrics, tokens);
     }
 
@@ -298,24 +299,50 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
         return CompletionBatch.of(manager, p, c, padId);
     }
 
-    /** V at the positions predicting each completion token, (B, C), {@link #FORWARD_ROWS} rows a pass. */
-    static NDArray values(PolicyModel model, CompletionBatch batch) {
+    /**
+     * The policy's log-probs (with entropy) of the completion tokens and, with {@code valueHead} (the policy itself, a
+     * shared backbone), its values, from one backbone pass per {@link #FORWARD_ROWS} rows: [log-probs, mask, entropy,
+     * values?], each (B, C).
+     */
+    static NDList policyPass(PolicyModel policy, PolicyModel valueHead, CompletionBatch batch, LogProbs logProbs) {
+        return inChunks(batch, part -> {
+            NDArray hidden = policy.hidden(part.ids(), part.attention());
+            TokenLogProbs lp = logProbs.withEntropy().completions(policy, part, hidden);
+            NDList out = new NDList(lp.logProbs(), lp.mask(), lp.entropy());
+            if (valueHead != null) out.add(valueHead.values(part.predicting(hidden)));
+            return out;
+        });
+    }
+
+    /** A critic's V at the positions predicting each completion token, (B, C). */
+    static NDArray criticPass(PolicyModel critic, CompletionBatch batch) {
+        return inChunks(batch, part -> new NDList(critic.values(part.predicting(critic.hidden(part.ids(), part.attention())))))
+                .get(0);
+    }
+
+    /** Runs {@code pass} on {@link #FORWARD_ROWS} rows at a time, freeing each pass's activations, and concatenates. */
+    private static NDList inChunks(CompletionBatch batch, java.util.function.Function<CompletionBatch, NDList> pass) {
         long rows = batch.rows();
-        if (rows <= FORWARD_ROWS) return model.values(batch.predicting(model.hidden(batch.ids(), batch.attention())));
-        NDList parts = new NDList();
+        if (rows <= FORWARD_ROWS) return pass.apply(batch);
+        List<NDList> parts = new ArrayList<>();
         try {
             for (long from = 0; from < rows; from += FORWARD_ROWS) {
-                try (NDScope scope = new NDScope()) { // frees each pass's activations
+                try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    CompletionBatch part = batch.rows(from, Math.min(rows, from + FORWARD_ROWS));
-                    NDArray v = model.values(part.predicting(model.hidden(part.ids(), part.attention())));
-                    NDScope.unregister(v);
-                    parts.add(v);
+                    NDList part = pass.apply(batch.rows(from, Math.min(rows, from + FORWARD_ROWS)));
+                    for (NDArray a : part) NDScope.unregister(a);
+                    parts.add(part);
                 }
             }
-            return NDArrays.concat(parts);
+            NDList out = new NDList();
+            for (int k = 0; k < parts.get(0).size(); k++) {
+                NDList column = new NDList();
+                for (NDList part : parts) column.add(part.get(k));
+                out.add(NDArrays.concat(column));
+            }
+            return out;
         } finally {
-            parts.close();
+            for (NDList part : parts) part.close();
         }
     }
 

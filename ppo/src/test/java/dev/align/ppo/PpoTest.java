@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
 import dev.align.core.EngineTest;
+import dev.align.core.OfflineDjl;
 import dev.align.core.TinyModels;
+import dev.align.core.config.ConfigBinder;
 import dev.align.core.io.Json;
+import dev.align.core.logprob.CompletionBatch;
+import dev.align.core.logprob.LogProbs;
 import dev.align.core.logprob.ReferencePolicy;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.Safetensors;
@@ -25,9 +31,11 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +81,75 @@ class PpoTest extends EngineTest {
         assertNotEquals(rewards[0], w.rewards()[0]);
     }
 
+    /**
+     * TRL's stop handling: a completion that ends without EOS (it ran into response_length) loses missing_eos_penalty
+     * from its score; one that ends with EOS keeps it.
+     */
+    @Test
+    void completionsWithoutEosLoseTheMissingEosPenalty() throws Exception {
+        Path rmDir = letterRewardModel(tmp.resolve("rm"));
+        try (TransformerPolicy policy = TinyModels.llama(manager, 3);
+                TransformerPolicy rm = ModelDirectory.load(rmDir, manager);
+                PromptDataset train = PromptDataset.open(prompts("train.jsonl", "q", 16), Format.PROMPT, false);
+                ReferencePolicy ref = ReferencePolicy.frozenCopyOf(policy);
+                var noGrad = OfflineDjl.noGrad();
+                NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            policy.addValueHead(1); // shared backbone: the value head on the policy
+            Map<String, Double> plain = collect(policy, rm, train, ref, Map.of());
+            Map<String, Double> penalised = collect(policy, rm, train, ref, Map.of("missing_eos_penalty", 1.5));
+            double eos = plain.get("val/num_eos_tokens");
+            assertTrue(eos > 0 && eos < 16, "some completions end with EOS, some do not: " + eos);
+            assertEquals(eos, penalised.get("val/num_eos_tokens"), "the same completions");
+            assertEquals(plain.get("objective/scores") - 1.5 * (16 - eos) / 16, penalised.get("objective/scores"), 1e-6);
+            assertEquals(plain.get("objective/kl"), penalised.get("objective/kl"), "the penalty is not a KL term");
+        }
+    }
+
+    private Map<String, Double> collect(TransformerPolicy policy, TransformerPolicy rm, PromptDataset train, ReferencePolicy ref,
+            Map<String, Object> overrides) {
+        Map<String, Object> all = new LinkedHashMap<>(Map.of("per_device_train_batch_size", 16, "num_mini_batches", 1,
+                "response_length", 40, "temperature", 1.0, "shared_backbone", true));
+        all.putAll(overrides);
+        PpoConfig config = config(all);
+        PpoObjective o = new PpoObjective(train, null, new ExampleEncoder(policy.tokenizer(), 1024, false, 100), config, ref,
+                new RewardModelReward(rm, null, 16), null);
+        return o.collect(new OnlineObjective.Modules(policy, null), 0).metrics();
+    }
+
+    /** More than FORWARD_ROWS rows go through the backbone in chunks; the chunks agree with smaller single passes. */
+    @Test
+    void chunkedRolloutPassesAgreeWithSinglePasses() {
+        try (TransformerPolicy policy = TinyModels.llama(manager, 3); TransformerPolicy critic = TinyModels.llama(manager, 4);
+                var noGrad = OfflineDjl.noGrad();
+                NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            policy.addValueHead(1);
+            critic.addValueHead(2);
+            Random random = new Random(5);
+            List<int[]> prompts = new ArrayList<>(), completions = new ArrayList<>();
+            int rows = PpoObjective.FORWARD_ROWS + 6;
+            for (int i = 0; i < rows; i++) {
+                prompts.add(random.ints(1 + random.nextInt(5), 0, 256).toArray());
+                completions.add(random.ints(1 + random.nextInt(6), 0, 256).toArray());
+            }
+            CompletionBatch batch = CompletionBatch.of(manager, prompts,
+                    completions, policy.tokenizer().padId());
+            LogProbs lp = LogProbs.at(0.7);
+            NDList chunked = PpoObjective.policyPass(policy, policy, batch, lp);
+            NDList a = PpoObjective.policyPass(policy, policy, batch.rows(0, 35), lp);
+            NDList b = PpoObjective.policyPass(policy, policy, batch.rows(35, rows), lp);
+            assertEquals(4, chunked.size());
+            for (int k = 0; k < 4; k++) {
+                assertArrayEquals(a.get(k).concat(b.get(k), 0).toFloatArray(), chunked.get(k).toFloatArray(), 1e-5f, "part " + k);
+            }
+            float[] values = PpoObjective.criticPass(critic, batch).toFloatArray();
+            float[] halves = PpoObjective.criticPass(critic, batch.rows(0, 35)).concat(
+                    PpoObjective.criticPass(critic, batch.rows(35, rows)), 0).toFloatArray();
+            assertArrayEquals(halves, values, 1e-5f);
+        }
+    }
+
     // ---- a reward model that rewards lowercase letters ----
 
     /**
@@ -114,7 +191,7 @@ class PpoTest extends EngineTest {
     private static float[] fill(Map<String, Safetensors.Tensor> t, String name, float value) {
         Safetensors.Tensor tensor = t.get(name);
         if (tensor == null) throw new IllegalStateException(name + " not in " + t.keySet());
-        java.util.Arrays.fill(tensor.data(), value);
+        Arrays.fill(tensor.data(), value);
         return tensor.data();
     }
 
@@ -134,7 +211,7 @@ class PpoTest extends EngineTest {
                 Map.entry("response_length", 8), Map.entry("normalize_reward", false), Map.entry("sample_steps", 5),
                 Map.entry("eval_samples", 16)));
         all.putAll(overrides);
-        return dev.align.core.config.ConfigBinder.of(PpoConfig.class).bind(PpoConfig.DEFAULTS, all, "test");
+        return ConfigBinder.of(PpoConfig.class).bind(PpoConfig.DEFAULTS, all, "test");
     }
 
     @Test
