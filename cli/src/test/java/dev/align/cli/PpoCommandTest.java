@@ -99,6 +99,20 @@ class PpoCommandTest {
         Files.writeString(tokenizer, Files.readString(tokenizer).replace("<|im_start|>", "<|turn|>"));
         assertOneLine(align("ppo", "--model", model, "--reward-model", otherRm, "--prompts", prompts.toString(), "--out", out,
                 "--critic-init", "reward_model"), "error: " + tokenizer + ": the reward model's vocabulary differs");
+
+        // a reward model without the statistics to whiten its score with
+        String rawRm = tmp.resolve("rm-raw").toString();
+        Files.createDirectories(Path.of(rawRm));
+        try (var files = Files.list(Path.of(rm))) {
+            for (Path f : files.toList()) if (Files.isRegularFile(f)) Files.copy(f, Path.of(rawRm, f.getFileName().toString()));
+        }
+        Path config = Path.of(rawRm, "config.json");
+        var json = Json.readObject(config);
+        json.remove("mean");
+        json.remove("std");
+        Files.writeString(config, Json.pretty(json));
+        assertOneLine(align("ppo", "--model", model, "--reward-model", rawRm, "--prompts", prompts.toString(), "--out", out),
+                "error: " + config + ": no 'mean' and 'std' to whiten the score with");
         assertFalse(Files.exists(Path.of(out)), "nothing written");
     }
 

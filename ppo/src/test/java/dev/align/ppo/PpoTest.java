@@ -298,12 +298,22 @@ class PpoTest extends EngineTest {
 
     @Test
     void aKilledRunResumesToTheSameBits() throws Exception {
+        resumesToTheSameBits(false);
+    }
+
+    @Test
+    void aKilledRunWithASharedBackboneResumesToTheSameBits() throws Exception {
+        resumesToTheSameBits(true);
+    }
+
+    private void resumesToTheSameBits(boolean shared) throws Exception {
         Path rmDir = letterRewardModel(tmp.resolve("rm"));
         prompts("train.jsonl", "q", 12); // 12 prompts, 8 a step: the prompt order crosses epochs
         prompts("eval.jsonl", "e", 4);
-        PpoConfig config = config(Map.of("max_steps", 6, "save_steps", 3, "eval_steps", 3, "sample_steps", 2,
-                "full_determinism", true, "per_device_train_batch_size", 4, "response_length", 5, "target_kl", 0.5,
-                "kl_coef", 0.2, "horizon", 100));
+        PpoConfig config = config(Map.ofEntries(Map.entry("max_steps", 6), Map.entry("save_steps", 3),
+                Map.entry("eval_steps", 3), Map.entry("sample_steps", 2), Map.entry("full_determinism", true),
+                Map.entry("per_device_train_batch_size", 4), Map.entry("response_length", 5), Map.entry("target_kl", 0.5),
+                Map.entry("kl_coef", 0.2), Map.entry("horizon", 100), Map.entry("shared_backbone", shared)));
         Path straight = tmp.resolve("straight"), killed = tmp.resolve("killed");
         run(rmDir, straight, config, false, Progress.Factory.NONE);
         Progress.Factory killAt5 = (task, start, total) -> new Progress() {
@@ -316,7 +326,7 @@ class PpoTest extends EngineTest {
             public void close() {}
         };
         assertThrows(IllegalStateException.class, () -> run(rmDir, killed, config, false, killAt5));
-        assertTrue(Files.exists(killed.resolve("checkpoint-3").resolve("critic").resolve(Trainer.OPTIMIZER)));
+        assertEquals(!shared, Files.exists(killed.resolve("checkpoint-3").resolve("critic").resolve(Trainer.OPTIMIZER)));
         var state = Json.readObject(killed.resolve("checkpoint-3").resolve(Trainer.STATE)).get("objective_state");
         assertEquals(1, state.get("prompt_epoch").asInt(), "24 prompts drawn from 12: the second epoch");
         assertEquals(12, state.get("prompt_position").asInt());
@@ -327,7 +337,9 @@ class PpoTest extends EngineTest {
         assertNotEquals(a.get(0).get("objective/kl_coef"), a.get(5).get("objective/kl_coef"), "the adaptive β moves");
         assertTrue(a.get(2).containsKey("eval/objective/scores") && a.get(5).containsKey("eval/objective/scores"));
         assertEquals(numbers(straight), numbers(killed));
-        for (String file : List.of(ModelDirectory.WEIGHTS, "critic/" + ModelDirectory.WEIGHTS, "samples.jsonl")) {
+        List<String> files = shared ? List.of(ModelDirectory.WEIGHTS, "samples.jsonl")
+                : List.of(ModelDirectory.WEIGHTS, "critic/" + ModelDirectory.WEIGHTS, "samples.jsonl");
+        for (String file : files) {
             assertArrayEquals(Files.readAllBytes(straight.resolve(file)), Files.readAllBytes(killed.resolve(file)), file);
         }
     }
