@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "align", mixinStandardHelpOptions = true, version = "align 0.1.0",
         description = "Align and post-train language models on the JVM.",
         subcommands = {InitCommand.class, GenerateCommand.class, LogprobsCommand.class, BenchCommand.class, DataCommand.class, SftCommand.Pretrain.class, SftCommand.Sft.class,
-                RewardModelCommand.class, RewardCommand.class, DpoCommand.class, EvalCommand.class,
+                RewardModelCommand.class, RewardCommand.class, DpoCommand.class, PpoCommand.class, EvalCommand.class,
                 VerifyCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
