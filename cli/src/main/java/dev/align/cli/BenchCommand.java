@@ -134,6 +134,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             if (sections.contains("rollout")) rollouts(manager, out, results, peak, readBandwidth(manager));
+            if (sections.contains("ppo")) ppoStep(manager, out, results);
         }
         if (json) {
             out.println(Json.compact(results));
@@ -271,6 +272,125 @@ final class BenchCommand implements Callable<Integer> {
         int produced = engine.generate(randomPrompts(rows, 16, rows), cfg).stream()
                 .mapToInt(o -> o.completionIds().length).sum();
         return produced / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    // ---- online steps: PPO and GRPO end to end through their trainers ----
+
+    /** Prompts per online step, prompt tokens, and completion tokens (no EOS: every completion is full length). */
+    static final int ONLINE_ROWS = 64, ONLINE_PROMPT = 64, ONLINE_STEPS = 4;
+
+    /** The bench model's config for the online steps: the same shape as the other sections, room for prompt and completion. */
+    private ModelConfig onlineConfig() {
+        return ModelConfig.llama("llama", vocab, hidden, layers, heads, heads, (int) Math.ceil(8.0 / 3 * hidden / 16) * 16,
+                Math.max(1024, ONLINE_PROMPT + rolloutNewTokens + 8), false);
+    }
+
+    /** A prompts file of random printable text, ONLINE_PROMPT bytes each, with a verifiable answer column. */
+    private static java.nio.file.Path onlinePrompts(java.nio.file.Path dir, int rows) throws java.io.IOException {
+        Random random = new Random(5);
+        StringBuilder text = new StringBuilder();
+        for (int r = 0; r < rows; r++) {
+            StringBuilder p = new StringBuilder();
+            for (int i = 0; i < ONLINE_PROMPT; i++) p.append((char) ('a' + random.nextInt(26)));
+            text.append(Json.compact(java.util.Map.of("prompt", p.toString(), "answer", "7", "verifier", "number"))).append('\n');
+        }
+        java.nio.file.Path file = dir.resolve("prompts.jsonl");
+        java.nio.file.Files.writeString(file, text);
+        return file;
+    }
+
+    /** An online run's time split per step (medians) and completion tokens per step. */
+    record OnlineTimes(java.util.Map<String, Double> times, double tokensPerStep) {}
+
+    /** The medians over the measured steps (the first one warms up) of the time split an online run logged. */
+    private static OnlineTimes medianTimes(java.nio.file.Path metrics) throws java.io.IOException {
+        java.util.Map<String, List<Double>> values = new java.util.LinkedHashMap<>();
+        long firstTokens = 0, lastTokens = 0, lastStep = 1;
+        for (String line : java.nio.file.Files.readAllLines(metrics)) {
+            if (line.isBlank()) continue;
+            var row = Json.MAPPER.readTree(line);
+            if (row.path("step").asInt() < 2) {
+                firstTokens = row.path("num_tokens").asLong();
+                continue;
+            }
+            lastTokens = row.path("num_tokens").asLong();
+            lastStep = row.path("step").asLong();
+            row.fields().forEachRemaining(e -> {
+                if (e.getKey().startsWith("time/")) values.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue().asDouble());
+            });
+        }
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            List<Double> sorted = v.stream().sorted().toList();
+            out.put(k, sorted.get(sorted.size() / 2));
+        });
+        return new OnlineTimes(out, (lastTokens - firstTokens) / (double) Math.max(1, lastStep - 1));
+    }
+
+    /** Prints and records an online step's time split; generation's share is the headline (TRL's trainers: about 80%). */
+    private void reportOnline(PrintWriter out, ObjectNode results, String method, String setup, OnlineTimes measured) {
+        java.util.Map<String, Double> times = measured.times();
+        double completionTokens = measured.tokensPerStep();
+        double total = times.values().stream().mapToDouble(Double::doubleValue).sum();
+        double generation = times.getOrDefault("time/generation", 0.0);
+        String key = method.toLowerCase(java.util.Locale.ROOT) + "_step_";
+        results.put(key + "seconds", total);
+        times.forEach((k, v) -> results.put(key + k.substring("time/".length()) + "_seconds", v));
+        results.put(key + "generation_share", generation / total);
+        results.put(key + "rollout_tokens_per_second", completionTokens / generation);
+        StringBuilder split = new StringBuilder();
+        times.forEach((k, v) -> split.append(String.format(java.util.Locale.ROOT, "%s %.2f s (%.0f%%), ", k.substring(5), v, 100 * v / total)));
+        out.printf("%-4s step            %8.2f s  %s%n", method, total, setup);
+        out.printf("                    %s rollout %.0f tokens/s%n", split, completionTokens / generation);
+        out.printf("                    generation is %.0f%% of the step  target < 50%%: %s%n", 100 * generation / total,
+                generation / total < 0.5 ? "PASS" : "FAIL");
+    }
+
+    /**
+     * A PPO step as {@code align ppo} takes it: ONLINE_ROWS prompts, one completion of {@code rolloutNewTokens} each,
+     * a reward model and a critic of the bench model's shape (the critic a copy of the reward model), TRL's 4 PPO
+     * epochs in 4 mini-batches.
+     */
+    private void ppoStep(NDManager manager, PrintWriter out, ObjectNode results) {
+        java.nio.file.Path dir = null;
+        try {
+            dir = java.nio.file.Files.createTempDirectory("align-bench-ppo");
+            ModelConfig config = onlineConfig();
+            dev.align.ppo.PpoConfig ppo = dev.align.core.config.ConfigBinder.of(dev.align.ppo.PpoConfig.class).bind(
+                    dev.align.ppo.PpoConfig.DEFAULTS, java.util.Map.ofEntries(java.util.Map.entry("max_steps", ONLINE_STEPS),
+                            java.util.Map.entry("per_device_train_batch_size", ONLINE_ROWS / 4),
+                            java.util.Map.entry("num_mini_batches", 4), java.util.Map.entry("response_length", rolloutNewTokens),
+                            java.util.Map.entry("normalize_reward", false), java.util.Map.entry("logging_steps", 1),
+                            java.util.Map.entry("save_steps", 0), java.util.Map.entry("sample_steps", 0),
+                            java.util.Map.entry("max_length", ONLINE_PROMPT + rolloutNewTokens + 8)), "bench");
+            try (TransformerPolicy policy = TransformerPolicy.initialize(manager, config, Tokenizer.byteLevel(), 11);
+                    TransformerPolicy rm = TransformerPolicy.initialize(manager, config, Tokenizer.byteLevel(), 12);
+                    dev.align.datasets.PromptDataset prompts = dev.align.datasets.PromptDataset.open(onlinePrompts(dir, ONLINE_ROWS),
+                            dev.align.datasets.Format.PROMPT, false)) {
+                rm.addScoreHead(13);
+                int before = OfflineDjl.threads();
+                OfflineDjl.setThreads(threads);
+                try {
+                    new dev.align.ppo.PpoTrainer(policy, rm, ppo).train(prompts, null, dir.resolve("run"), java.util.Map.of(), false,
+                            dev.align.core.train.Progress.Factory.NONE);
+                } finally {
+                    OfflineDjl.setThreads(before);
+                }
+            }
+            reportOnline(out, results, "PPO", String.format(java.util.Locale.ROOT, "%d prompts x %d new tokens, 4 epochs x 4 "
+                    + "mini-batches, policy + critic + reference + reward model", ONLINE_ROWS, rolloutNewTokens),
+                    medianTimes(dir.resolve("run").resolve(dev.align.core.train.Trainer.METRICS)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (dir != null) {
+                try {
+                    dev.align.core.io.AtomicFiles.deleteRecursively(dir);
+                } catch (java.io.IOException ignored) {
+                    // a temporary directory
+                }
+            }
+        }
     }
 
     /** An end-of-sequence id no token has: every row of a random model produces all its tokens. */

@@ -125,11 +125,14 @@ class SftTrainerTest {
     void sftLearnsAdditionAndLogsTrlMetrics() throws Exception {
         Path out = tmp.resolve("learn");
         TrainingConfig longer = CONFIG.with(Map.of("max_steps", 300, "save_steps", 0, "logging_steps", 10, "eval_steps", 150,
-                "learning_rate", 1e-2, "warmup_steps", 10), "test"); // full_determinism from CONFIG: the same numbers every run
+                "learning_rate", 1e-2, "warmup_steps", 10, "eval_on_start", true), "test"); // full_determinism from CONFIG: the same numbers every run
         try (Dataset d = Dataset.open(data, Format.SFT, false); TransformerPolicy m = model()) {
             Trainer.Result r = new SftTrainer(m, new SftConfig(longer, false, false, false)).train(d, d, out, Map.of(),
                     false, Progress.Factory.NONE);
-            var first = Json.MAPPER.readTree(metrics(out).get(0));
+            var start = Json.MAPPER.readTree(metrics(out).get(0)); // eval_on_start: the starting model, as step 0
+            assertEquals(0, start.get("step").asInt());
+            assertTrue(!start.has("loss") && start.has("eval/loss"), start.toString());
+            var first = Json.MAPPER.readTree(metrics(out).get(1));
             var last = Json.MAPPER.readTree(metrics(out).get(metrics(out).size() - 1));
             for (String key : List.of("step", "epoch", "loss", "learning_rate", "grad_norm", "tokens_per_second",
                     "mean_token_accuracy")) {
@@ -139,6 +142,7 @@ class SftTrainerTest {
             assertTrue(last.get("loss").asDouble() < first.get("loss").asDouble() / 3,
                     "loss " + first.get("loss") + " -> " + last.get("loss"));
             assertTrue(last.get("eval/mean_token_accuracy").asDouble() > 0.9, last.toString());
+            assertTrue(start.get("eval/loss").asDouble() > 3 * last.get("eval/loss").asDouble(), start + " -> " + last);
             assertEquals(300, r.steps());
         }
         assertTrue(Files.exists(out.resolve("config.yaml")) && Files.exists(out.resolve("model.safetensors")));

@@ -197,6 +197,18 @@ public final class Trainer {
                 AtomicFiles.writeString(out.resolve(METRICS), "");
             }
             double lastLoss = Double.NaN;
+            if (config.evalOnStart() && step == 0) { // HF's eval_on_start: the starting model's numbers, as step 0
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("step", 0L);
+                row.putAll(steps.position(0));
+                for (TrainedModule m : modules) m.model.setTrainable(false);
+                steps.evaluate().forEach(row::put);
+                for (TrainedModule m : modules) m.model.setTrainable(true);
+                if (row.size() > 1 + steps.position(0).size()) {
+                    appendMetrics(row);
+                    log.add(row);
+                }
+            }
             try (Progress bar = progress.open(task, step, total)) {
                 while (step < total) {
                     StepOutcome s = steps.step(step);

@@ -32,6 +32,7 @@ public record TrainingConfig(
         @ConfigKey(help = "AdamW ε") double adamEpsilon,
         @ConfigKey(help = "a metrics.jsonl line every N steps") int loggingSteps,
         @ConfigKey(help = "evaluate the eval data every N steps (0: never)") int evalSteps,
+        @ConfigKey(help = "also evaluate before the first step (logged as step 0)") boolean evalOnStart,
         @ConfigKey(help = "a checkpoint every N steps (0: none)") int saveSteps,
         @ConfigKey(help = "checkpoints kept") int saveTotalLimit,
         @ConfigKey(help = "seed of the data order (and of new heads)") long seed,
@@ -41,7 +42,7 @@ public record TrainingConfig(
     private static final Set<String> SCHEDULERS = Set.of("cosine", "linear", "constant"); // before DEFAULTS
 
     public static final TrainingConfig DEFAULTS = new TrainingConfig(5e-5, 3, -1, 8, 1, 0.0, 0, "cosine", 1.0, 0.0,
-            0.9, 0.999, 1e-8, 10, 0, 500, 2, 42, 1024, false);
+            0.9, 0.999, 1e-8, 10, 0, false, 500, 2, 42, 1024, false);
 
     public TrainingConfig {
         if (!(learningRate > 0)) throw new InvalidSettingException("learning_rate", "must be > 0, got " + learningRate);
