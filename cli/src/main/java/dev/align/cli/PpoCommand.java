@@ -7,6 +7,7 @@ import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
+import dev.align.datasets.ExampleEncoder;
 import dev.align.datasets.Format;
 import dev.align.datasets.PromptDataset;
 import dev.align.ppo.PpoConfig;
@@ -58,6 +59,9 @@ final class PpoCommand implements Callable<Integer>, ConfiguredCommand<PpoComman
                 TransformerPolicy policy = ModelDirectory.load(options.model, manager);
                 TransformerPolicy rewardModel = ModelDirectory.load(rm, manager)) {
             TrainOptions.checkTokenizerFits(policy, options.model, policy, options.model);
+            TrainOptions.checkTokenizerFits(rewardModel, rm, rewardModel, rm);
+            checkFirstPrompts(prompts, policy, ppo.training().maxLength());
+            checkFirstPrompts(eval, policy, ppo.training().maxLength());
             PpoTrainer trainer = new PpoTrainer(policy, rewardModel, ppo);
             trainer.check();
             if (!ppo.sharedBackbone()) {
@@ -83,5 +87,15 @@ final class PpoCommand implements Callable<Integer>, ConfiguredCommand<PpoComman
             }
         }
         return 0;
+    }
+
+    /**
+     * Encodes the first prompts as the policy will be fed them (as {@link TrainOptions#checkFirstRows} does for other
+     * data), so a chat template that cannot render them fails now, naming the line, before anything is written.
+     */
+    static void checkFirstPrompts(PromptDataset data, TransformerPolicy policy, int maxLength) {
+        if (data == null) return;
+        ExampleEncoder encoder = new ExampleEncoder(policy.tokenizer(), maxLength, false);
+        for (int i = 0; i < Math.min(TrainOptions.FIRST_ROWS, data.size()); i++) data.promptIds(i, encoder);
     }
 }

@@ -116,6 +116,49 @@ class PpoCommandTest {
         assertFalse(Files.exists(Path.of(out)), "nothing written");
     }
 
+    @Test
+    void aRewardModelTokenizerPastItsVocabularyIsOneLine() throws Exception {
+        String out = tmp.resolve("bad-rm-tokenizer").toString();
+        // a reward model whose tokenizer has ids past its embedding rows
+        String wideRm = copyOf(rm, "rm-wide-tokenizer");
+        Path wide = Path.of(wideRm, "tokenizer.json");
+        var tok = Json.readObject(wide);
+        var extra = ((com.fasterxml.jackson.databind.node.ArrayNode) tok.get("added_tokens")).addObject();
+        extra.put("id", 5000).put("content", "<|extra|>").put("single_word", false).put("lstrip", false)
+                .put("rstrip", false).put("normalized", false).put("special", true);
+        Files.writeString(wide, Json.pretty(tok));
+        assertOneLine(align("ppo", "--model", model, "--reward-model", wideRm, "--prompts", prompts.toString(), "--out", out),
+                "error: " + wide + ": token ids go up to 5000 but " + Path.of(wideRm, "config.json") + " has vocab_size");
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
+    }
+
+    @Test
+    void aChatTemplateThatCannotRenderAPromptFailsBeforeAnythingIsWritten() throws Exception {
+        String out = tmp.resolve("bad-template").toString();
+        // a chat template that cannot render a prompt fails before training, naming the line
+        String strict = copyOf(model, "sft-strict-template");
+        Path templateConfig = Path.of(strict, "tokenizer_config.json");
+        var tc = Json.readObject(templateConfig);
+        tc.put("chat_template", "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+                + "{% endif %}{% for m in messages %}{{ m['role'] + ': ' + m['content'] + '\\n' }}{% endfor %}");
+        Files.writeString(templateConfig, Json.pretty(tc));
+        Path chat = tmp.resolve("chat-prompts.jsonl");
+        Files.writeString(chat, "{\"prompt\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n"
+                + "{\"prompt\": [{\"role\": \"system\", \"content\": \"be brief\"}, {\"role\": \"user\", \"content\": \"hi\"}]}\n");
+        assertOneLine(align("ppo", "--model", strict, "--reward-model", rm, "--prompts", chat.toString(), "--out", out),
+                "error: " + chat + ":2: field 'prompt': chat template: System role not supported");
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
+    }
+
+    private static String copyOf(String dir, String name) throws Exception {
+        Path copy = tmp.resolve(name);
+        Files.createDirectories(copy);
+        try (var files = Files.list(Path.of(dir))) {
+            for (Path f : files.toList()) if (Files.isRegularFile(f)) Files.copy(f, copy.resolve(f.getFileName().toString()));
+        }
+        return copy.toString();
+    }
+
     private static void assertOneLine(CliTest.Result r, String start) {
         assertEquals(2, r.code(), r.out() + r.err());
         assertTrue(r.err().startsWith(start), r.err());

@@ -21,7 +21,11 @@ import java.util.Map;
  * @param klEstimator k1 (TRL's default, log π − log π_ref) or k3 ({@code (eʳ − 1) − r}); k2 also works
  * @param cliprange ε of the clipped policy surrogate, both sides
  * @param cliprangeValue ε_v of the clipped value loss
- * @param vfCoef weight of the value loss: TRL's {@code loss = pg_loss + vf_coef · vf_loss}
+ * @param vfCoef weight of the value loss, TRL's {@code loss = pg_loss + vf_coef · vf_loss}. With a shared backbone it
+ *     weighs the value loss against the policy loss in the one loss the policy minimises. With a critic of its own the
+ *     critic's loss is {@code vf_coef · vf_loss} (logged as {@code critic_loss}; {@code loss/value_avg} is the unscaled
+ *     vf_loss): its gradient is TRL's, but under AdamW, which is invariant to a constant scale of the gradient, the
+ *     coefficient mainly shifts where {@code max_grad_norm} starts clipping the critic's gradient
  * @param gamma γ, GAE's discount
  * @param lam λ, GAE's trace decay
  * @param whitenRewards whiten the per-token rewards (keeping their mean) before GAE
@@ -69,9 +73,12 @@ public record PpoConfig(
         POLICY
     }
 
-    /** TRL's PPOConfig defaults, including its learning rate of 3e-6 (and 4 PPO epochs, 1 mini-batch). */
+    /**
+     * TRL's PPOConfig defaults, including its learning rate of 3e-6 and its linear learning-rate decay (and 4 PPO
+     * epochs, 1 mini-batch).
+     */
     public static final PpoConfig DEFAULTS = new PpoConfig(
-            TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 3e-6), "TRL's PPOConfig"), OnlineConfig.DEFAULTS,
+            TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 3e-6, "lr_scheduler_type", "linear"), "TRL's PPOConfig"), OnlineConfig.DEFAULTS,
             0.05, KlEstimator.K1, 0.2, 0.2, 0.1, 1.0, 0.95, false, null, 0.7, 53, null, 10000, 10, false,
             CriticInit.AUTO, true, 64);
 

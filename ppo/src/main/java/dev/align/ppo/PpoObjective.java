@@ -53,10 +53,23 @@ import java.util.Map;
  * <p>Everything random derives from (seed, step): the prompts come in a shuffled order per epoch over the prompt file
  * ({@link EpochOrder}, its cursor in {@link #state()}), and step s samples with seed {@code derive(seed, ROLLOUTS, s)}.
  * The KL coefficient β is state too (the adaptive controller updates it after each batch).
+ *
+ * <p><b>Metrics where they differ from TRL's.</b>
+ * <ul>
+ *   <li>{@code objective/entropy} is the mean over completions of Σₜ of the exact entropy of π(·|prefix) at each
+ *       completion token; TRL sums −log π of the sampled token, which has the same expectation and a higher variance.
+ *   <li>{@code policy/approxkl_avg} and {@code val/ratio} average over real completion tokens only; TRL's means include
+ *       the padding columns (ratio 1, approxkl 0 there), which pulls them towards 1 and 0 when completions differ in
+ *       length.
+ *   <li>{@code time/reference} covers the reference and critic passes (and the policy's own log-prob pass) plus the
+ *       reward shaping and GAE: everything between scoring and the first update.
+ *   <li>{@code prompt_truncated} is the share of the step's prompts longer than the room left by {@code
+ *       response_length}: the policy sees their last tokens only, while the reward model scores the full prompt text.
+ * </ul>
  */
 public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
     /** Stream labels for {@link Seeds#derive}. */
-    static final long PROMPT_ORDER = 0x70726f6d70747331L, ROLLOUTS = 0x726f6c6c6f757473L;
+    static final long PROMPT_ORDER = 0x70726f6d70747331L, ROLLOUTS = 0x726f6c6c6f757473L, EVAL_ROLLOUTS = 0x6576616c726f6c6cL;
     /** Completions written to samples.jsonl per logged step. */
     static final int LOGGED_SAMPLES = 4;
     /** Rows per forward pass when collecting and evaluating (TRL's {@code local_rollout_forward_batch_size}). */
@@ -119,7 +132,13 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
         long t0 = System.nanoTime();
         int[] rows = nextRows(config.localBatchSize());
         List<Prompt> numbered = new ArrayList<>(rows.length); // numbered by batch position: a row may repeat across an epoch's end
-        for (int i = 0; i < rows.length; i++) numbered.add(new Prompt(i, prompts.promptIds(rows[i], encoder)));
+        ExampleEncoder uncut = new ExampleEncoder(policy.tokenizer(), Integer.MAX_VALUE, false, null);
+        int truncated = 0;
+        for (int i = 0; i < rows.length; i++) {
+            int[] ids = prompts.promptIds(rows[i], encoder);
+            if (prompts.promptIds(rows[i], uncut).length > ids.length) truncated++; // the policy sees the prompt's end only
+            numbered.add(new Prompt(i, ids));
+        }
         RolloutConfig sampling = RolloutConfig.sampling(config.responseLength(), (float) config.temperature(), 0, 1f, 0f)
                 .withSeed(Seeds.derive(config.training().seed(), ROLLOUTS, step));
         List<Rollout> rollouts = new ArrayList<>(rows.length);
@@ -171,6 +190,7 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
         metrics.put("objective/scores", meanScore);
         metrics.put("objective/kl_coef", beta);
         metrics.put("val/num_eos_tokens", (double) eosTokens);
+        metrics.put("prompt_truncated", (double) truncated / b);
         metrics.put("time/generation", (t1 - t0) / 1e9);
         metrics.put("time/scoring", (t2 - t1) / 1e9);
         metrics.put("time/reference", (t3 - t2) / 1e9);
@@ -230,8 +250,12 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
     }
 
     /**
-     * Greedy completions of the first {@code eval_samples} held-out prompts: {@code eval/objective/scores}, their mean
-     * score, and {@code eval/objective/kl}, the mean over completions of Σₜ of the KL estimate against the reference.
+     * Completions of the first {@code eval_samples} held-out prompts, sampled as in training (at {@code temperature}),
+     * one per prompt, with a seed that is the same at every evaluation ({@code derive(seed, EVAL_ROLLOUTS)}): {@code
+     * eval/objective/scores}, their mean score (an estimate of the policy's expected score), and {@code
+     * eval/objective/kl}, the mean over completions of Σₜ of the KL estimate against the reference, a valid estimate
+     * of KL(π‖π_ref) because the tokens are π's samples (on greedy tokens, k1 estimates nothing). The fixed seed makes
+     * evaluations comparable across steps (common random numbers) and the same after a resume.
      */
     @Override
     public Map<String, Double> evaluate(Modules modules) {
@@ -242,8 +266,9 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
             int n = Math.min(config.evalSamples(), evalPrompts.size());
             int[] rows = new int[n];
             for (int i = 0; i < n; i++) rows[i] = i;
-            List<Rollout> rollouts = new RolloutEngine(policy).generate(evalPrompts.prompts(rows, encoder),
-                    RolloutConfig.greedy(config.responseLength()));
+            RolloutConfig sampling = RolloutConfig.sampling(config.responseLength(), (float) config.temperature(), 0, 1f, 0f)
+                    .withSeed(Seeds.derive(config.training().seed(), EVAL_ROLLOUTS));
+            List<Rollout> rollouts = new RolloutEngine(policy).generate(evalPrompts.prompts(rows, encoder), sampling);
             float[] scores = reward.rewards(evalPrompts.samples(rollouts, policy.tokenizer()));
             CompletionBatch batch = batchOf(policy.manager(), rollouts, policy.tokenizer().padId());
             LogProbs atTemperature = LogProbs.at(config.temperature()).inMicroBatches(FORWARD_ROWS);
@@ -255,6 +280,29 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
             out.put("eval/objective/kl", mean(rowSums(klHost, (int) batch.completionLength())));
             return out;
         }
+    }
+
+    /** Every PPO key that decides the numbers; a resume under a changed one is refused. */
+    @Override
+    public Map<String, Object> settings() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("temperature", config.temperature());
+        s.put("response_length", config.responseLength());
+        s.put("kl_coef", config.klCoef());
+        s.put("target_kl", config.targetKl());
+        s.put("horizon", config.horizon());
+        s.put("kl_estimator", config.klEstimator().name().toLowerCase(java.util.Locale.ROOT));
+        s.put("cliprange", config.cliprange());
+        s.put("cliprange_value", config.cliprangeValue());
+        s.put("vf_coef", config.vfCoef());
+        s.put("gamma", config.gamma());
+        s.put("lam", config.lam());
+        s.put("whiten_rewards", config.whitenRewards());
+        s.put("missing_eos_penalty", config.missingEosPenalty());
+        s.put("normalize_reward", config.normalizeReward());
+        s.put("shared_backbone", config.sharedBackbone());
+        s.put("critic_init", config.criticInit().name().toLowerCase(java.util.Locale.ROOT));
+        return s;
     }
 
     @Override

@@ -16,6 +16,9 @@ import dev.align.core.rl.Masked;
  *   Â ← (Â − μ) / √(σ² + 1e-8)                   over the mask, {@link Masked#whiten}; 0 off the mask
  * </pre>
  *
+ * With at most one real token in the batch neither whitening is defined (σ² is unbiased): the rewards stay as they are
+ * and Â = 0.
+ *
  * <p>TRL adds the score one column after the last real token (its {@code sequence_lengths + 1}, a padding column it
  * keeps in the value mask); here it sits on the last real token itself, as OpenRLHF and the original PPO-RLHF place it,
  * so that every column the losses read is a real token.
@@ -60,8 +63,18 @@ public final class PpoRewards {
      */
     public static Advantages advantages(float[] rewards, float[] values, float[] mask, int length, double gamma,
             double lambda, boolean whitenRewards) {
-        float[] r = whitenRewards ? Masked.whiten(rewards, mask, false) : rewards;
+        // An unbiased variance needs two tokens: with one (a batch of one single-token completion) or none, the rewards
+        // are left as they are and the advantages are 0 (TRL divides by zero there), so only the value loss trains.
+        boolean whitenable = maskedTokens(mask) > 1;
+        float[] r = whitenRewards && whitenable ? Masked.whiten(rewards, mask, false) : rewards;
         Gae.Estimate gae = Gae.estimate(r, values, mask, length, gamma, lambda);
-        return new Advantages(r, Masked.whiten(gae.advantages(), mask, true), gae.returns());
+        float[] advantages = whitenable ? Masked.whiten(gae.advantages(), mask, true) : new float[rewards.length];
+        return new Advantages(r, advantages, gae.returns());
+    }
+
+    private static double maskedTokens(float[] mask) {
+        double n = 0;
+        for (float m : mask) n += m;
+        return n;
     }
 }

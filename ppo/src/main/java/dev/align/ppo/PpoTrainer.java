@@ -25,8 +25,9 @@ import java.util.Map;
  * a frozen copy of the starting (SFT) policy as the KL reference and a critic.
  *
  * <p><b>The critic.</b> By default a value head on a backbone of its own, started from the reward model as TRL loads
- * its value model from the reward model's weights: the reward model's backbone, its score head as the value head (bias
- * 0). That needs the reward model to read the policy's tokens (the same vocabulary) and to hold the policy's sequences
+ * its value model from the reward model's weights: the reward model's backbone, its score head as the value head. With
+ * {@code normalize_reward} the head is rescaled to the whitened score the returns are built from (weight w/std, bias
+ * −mean/std), so the critic starts on the scale of its targets; raw scores keep w and bias 0. That needs the reward model to read the policy's tokens (the same vocabulary) and to hold the policy's sequences
  * ({@code critic_init auto} falls back to the policy's backbone with a fresh value head otherwise). With {@code
  * shared_backbone} the value head sits on the policy itself. A separate critic is saved under {@code OUT/critic}.
  *
@@ -133,7 +134,7 @@ public final class PpoTrainer {
     }
 
     /** A critic of its own: the reward model's backbone with its score head as the value head, or the policy's. */
-    private PolicyModel critic(long seed) {
+    PolicyModel critic(long seed) {
         if (!criticFromRewardModel()) {
             PolicyModel c = policy.frozenCopy();
             c.addValueHead(seed);
@@ -142,7 +143,15 @@ public final class PpoTrainer {
         PolicyModel c = rewardModel.frozenCopy();
         c.addValueHead(seed);
         Map<String, ai.djl.ndarray.NDArray> p = c.parameters();
-        p.get(TransformerPolicy.VALUE_WEIGHT).set(new NDIndex("..."), p.get(TransformerPolicy.SCORE_WEIGHT)); // bias stays 0
+        ai.djl.ndarray.NDArray w = p.get(TransformerPolicy.SCORE_WEIGHT), v = p.get(TransformerPolicy.VALUE_WEIGHT);
+        RewardStatistics whitening = config.normalizeReward() ? RewardStatistics.of(rewardModel.config()) : null;
+        if (whitening == null) {
+            v.set(new NDIndex("..."), w); // raw scores: V = score, bias 0
+        } else { // V = (w·h − mean) / std: the whitened score the returns are built from
+            double std = Math.max(whitening.std(), 1e-8); // as RewardStatistics.whiten
+            v.set(new NDIndex("..."), w.div((float) std));
+            p.get(TransformerPolicy.VALUE_BIAS).set(new NDIndex("..."), (float) (-whitening.mean() / std));
+        }
         return c;
     }
 }

@@ -59,6 +59,15 @@ public interface OnlineObjective<E extends OnlineObjective.Experience> {
     /** Restores what {@link #state()} returned (numbers may come back as any {@link Number}). */
     void restore(Map<String, Object> state);
 
+    /**
+     * The method's settings that decide the numbers of a run (e.g. PPO's {@code kl_coef}), by their config keys:
+     * checkpoints record them beside the training settings, and a resume under a changed one is refused, naming the
+     * key. Values are JSON values (numbers, strings, booleans, enums, null).
+     */
+    default Map<String, Object> settings() {
+        return Map.of();
+    }
+
     /** Metrics on held-out data ({@code eval/...}), or an empty map. */
     default Map<String, Double> evaluate(Modules modules) {
         return Map.of();

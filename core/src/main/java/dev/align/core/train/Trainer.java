@@ -217,7 +217,8 @@ public final class Trainer {
                     window.add(s);
                     lastLoss = s.loss();
                     boolean logNow = step % Math.max(1, config.loggingSteps()) == 0 || step == total;
-                    boolean evalNow = config.evalSteps() > 0 && (step % config.evalSteps() == 0 || step == total);
+                    // eval_steps 0: held-out data (if the objective has any) is evaluated once, at the last step
+                    boolean evalNow = step == total || config.evalSteps() > 0 && step % config.evalSteps() == 0;
                     if (logNow || evalNow) {
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("step", step);
@@ -400,7 +401,7 @@ public final class Trainer {
                 if (criticUpdate != null) {
                     latest.put("critic_learning_rate", criticUpdate.learningRate());
                     latest.put("critic_grad_norm", criticUpdate.gradNorm());
-                    averaged.put("value_loss", criticLoss);
+                    averaged.put("critic_loss", criticLoss); // the critic module's loss as the objective scales it
                 }
                 averaged.putAll(updateMetrics);
                 averaged.put("time/update", (System.nanoTime() - updateStart) / 1e9); // seconds of this step's updates
@@ -506,6 +507,7 @@ public final class Trainer {
         s.put("warmup_steps", warmup(total));
         for (String key : RESUME_KEYS) s.set(key, Json.MAPPER.valueToTree(all.get(key)));
         if (onlineConfig != null) onlineConfig.asMap().forEach((k, v) -> s.set(k, Json.MAPPER.valueToTree(v)));
+        if (online != null) online.settings().forEach((k, v) -> s.set(k, Json.MAPPER.valueToTree(v)));
         return s;
     }
 

@@ -31,7 +31,7 @@ public record TrainingConfig(
         @ConfigKey(help = "AdamW β2") double adamBeta2,
         @ConfigKey(help = "AdamW ε") double adamEpsilon,
         @ConfigKey(help = "a metrics.jsonl line every N steps") int loggingSteps,
-        @ConfigKey(help = "evaluate the eval data every N steps (0: never)") int evalSteps,
+        @ConfigKey(help = "evaluate the eval data every N steps (0: at the last step only)") int evalSteps,
         @ConfigKey(help = "also evaluate before the first step (logged as step 0)") boolean evalOnStart,
         @ConfigKey(help = "a checkpoint every N steps (0: none)") int saveSteps,
         @ConfigKey(help = "checkpoints kept") int saveTotalLimit,
@@ -65,7 +65,7 @@ public record TrainingConfig(
         if (!(adamBeta1 >= 0 && adamBeta1 < 1)) throw new InvalidSettingException("adam_beta1", "must be in [0, 1), got " + adamBeta1);
         if (!(adamBeta2 >= 0 && adamBeta2 < 1)) throw new InvalidSettingException("adam_beta2", "must be in [0, 1), got " + adamBeta2);
         if (loggingSteps < 1) throw new InvalidSettingException("logging_steps", "must be >= 1, got " + loggingSteps);
-        if (evalSteps < 0) throw new InvalidSettingException("eval_steps", "must be >= 0 (0: never), got " + evalSteps);
+        if (evalSteps < 0) throw new InvalidSettingException("eval_steps", "must be >= 0 (0: at the last step only), got " + evalSteps);
     }
 
     /** This config with some keys replaced (the shared binder, one source). */

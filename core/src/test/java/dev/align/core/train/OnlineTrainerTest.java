@@ -181,7 +181,7 @@ class OnlineTrainerTest extends EngineTest {
         double earlyReward = mean(rows.subList(0, 7), "reward"), lateReward = mean(rows.subList(13, 20), "reward");
         assertTrue(early < 0.15 && late > 0.5, "P(letter) " + early + " -> " + late);
         assertTrue(lateReward > earlyReward + 0.4, "reward " + earlyReward + " -> " + lateReward);
-        for (String key : List.of("loss", "learning_rate", "grad_norm", "critic_learning_rate", "critic_grad_norm", "value_loss",
+        for (String key : List.of("loss", "learning_rate", "grad_norm", "critic_learning_rate", "critic_grad_norm", "critic_loss",
                 "reward_running_mean", "num_tokens")) {
             assertTrue(rows.get(0).containsKey(key), key + " in " + rows.get(0));
         }
