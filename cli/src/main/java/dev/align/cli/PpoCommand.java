@@ -7,6 +7,7 @@ import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
+import dev.align.datasets.Example;
 import dev.align.datasets.ExampleEncoder;
 import dev.align.datasets.Format;
 import dev.align.datasets.PromptDataset;
@@ -60,8 +61,8 @@ final class PpoCommand implements Callable<Integer>, ConfiguredCommand<PpoComman
                 TransformerPolicy rewardModel = ModelDirectory.load(rm, manager)) {
             TrainOptions.checkTokenizerFits(policy, options.model, policy, options.model);
             TrainOptions.checkTokenizerFits(rewardModel, rm, rewardModel, rm);
-            checkFirstPrompts(prompts, policy, ppo.training().maxLength());
-            checkFirstPrompts(eval, policy, ppo.training().maxLength());
+            checkFirstPrompts(prompts, policy, rewardModel, ppo.training().maxLength());
+            checkFirstPrompts(eval, policy, rewardModel, ppo.training().maxLength());
             PpoTrainer trainer = new PpoTrainer(policy, rewardModel, ppo);
             trainer.check();
             if (!ppo.sharedBackbone()) {
@@ -90,12 +91,21 @@ final class PpoCommand implements Callable<Integer>, ConfiguredCommand<PpoComman
     }
 
     /**
-     * Encodes the first prompts as the policy will be fed them (as {@link TrainOptions#checkFirstRows} does for other
-     * data), so a chat template that cannot render them fails now, naming the line, before anything is written.
+     * Encodes the first prompts as the policy will be fed them and as the reward model will score them (with its own
+     * chat template), as {@link TrainOptions#checkFirstRows} does for other data, so a template that cannot render them
+     * fails now, naming the line, before anything is written.
      */
-    static void checkFirstPrompts(PromptDataset data, TransformerPolicy policy, int maxLength) {
+    static void checkFirstPrompts(PromptDataset data, TransformerPolicy policy, TransformerPolicy rewardModel, int maxLength) {
         if (data == null) return;
         ExampleEncoder encoder = new ExampleEncoder(policy.tokenizer(), maxLength, false);
-        for (int i = 0; i < Math.min(TrainOptions.FIRST_ROWS, data.size()); i++) data.promptIds(i, encoder);
+        ExampleEncoder scored = new ExampleEncoder(rewardModel.tokenizer(), Integer.MAX_VALUE, false);
+        for (int i = 0; i < Math.min(TrainOptions.FIRST_ROWS, data.size()); i++) {
+            data.promptIds(i, encoder);
+            try {
+                scored.promptCompletion(data.row(i).prompt(), Example.Turns.of(""));
+            } catch (BadInputException e) {
+                throw BadInputException.at(data.file(), data.lineNumber(i), "prompt", "reward model: " + e.getMessage());
+            }
+        }
     }
 }

@@ -148,6 +148,13 @@ class PpoCommandTest {
         assertOneLine(align("ppo", "--model", strict, "--reward-model", rm, "--prompts", chat.toString(), "--out", out),
                 "error: " + chat + ":2: field 'prompt': chat template: System role not supported");
         assertFalse(Files.exists(Path.of(out)), "nothing written");
+
+        // the reward model renders the prompts with its own template
+        String strictRm = copyOf(rm, "rm-strict-template");
+        Files.writeString(Path.of(strictRm, "tokenizer_config.json"), Json.pretty(tc));
+        assertOneLine(align("ppo", "--model", model, "--reward-model", strictRm, "--prompts", chat.toString(), "--out", out),
+                "error: " + chat + ":2: field 'prompt': reward model: chat template: System role not supported");
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
     }
 
     private static String copyOf(String dir, String name) throws Exception {

@@ -39,7 +39,9 @@ import java.util.Map;
  * @param criticInit where a separate critic starts: the reward model (TRL), the policy, or auto (the reward model when
  *     it reads the policy's vocabulary, else the policy)
  * @param normalizeReward whiten the reward model's score with the mean and std recorded in its config.json
- * @param evalSamples held-out prompts scored at each evaluation (the first N of --eval-prompts)
+ * @param evalSamples held-out prompts scored at each evaluation (the first N of --eval-prompts), one completion each,
+ *     sampled at {@code temperature} with a seed that is the same at every evaluation (see {@link
+ *     PpoObjective#evaluate})
  */
 public record PpoConfig(
         TrainingConfig training,

@@ -101,7 +101,7 @@ public final class PpoTrainer {
      * Trains for {@code max_steps} steps (when it is not set: {@code num_train_epochs} passes over the prompts, TRL's
      * {@code total_episodes}).
      *
-     * @param eval held-out prompts scored every {@code eval_steps}, or null
+     * @param eval held-out prompts scored every {@code eval_steps} and at the last step, or null
      */
     public Trainer.Result train(PromptDataset prompts, PromptDataset eval, Path out, Map<String, Object> resolvedConfig,
             boolean resume, Progress.Factory progress) {

@@ -47,7 +47,9 @@ import java.util.stream.Stream;
  * the cumulative {@code num_tokens}. A resumed run therefore logs the same numbers as an uninterrupted
  * one ({@code tokens_per_second}, a rate over wall time, aside). A checkpoint also records the
  * settings that decide the numbers ({@link #RESUME_KEYS}, the derived step and warmup counts, the
- * online settings); resuming under different ones is refused.
+ * online settings, the online method's {@link OnlineObjective#settings()}); resuming under different
+ * ones is refused in one line naming the key. Held-out data is evaluated every {@code eval_steps}
+ * steps and at the last step (with {@code eval_steps} 0, only there).
  *
  * <p>The whole run has autograd recording off on its thread ({@link OfflineDjl#noGrad}), whatever the
  * thread's mode: collection, evaluation and optimizer updates build no graph; only the losses computed
