@@ -333,6 +333,7 @@ public final class Trainer {
             try (NDScope scope = new NDScope()) { // the experience's arrays live for this step
                 scope.suppressNotUsedWarning();
                 E experience = objective.collect(modules, step);
+                long updateStart = System.nanoTime();
                 int n = experience.rows();
                 int miniBatches = onlineConfig.numMiniBatches();
                 int accumulation = config.gradientAccumulationSteps();
@@ -390,6 +391,7 @@ public final class Trainer {
                     averaged.put("value_loss", criticLoss);
                 }
                 averaged.putAll(updateMetrics);
+                averaged.put("time/update", (System.nanoTime() - updateStart) / 1e9); // seconds of this step's updates
                 return new StepOutcome(policyLoss, latest, averaged, experience.tokens(), skipped);
             }
         }
