@@ -51,7 +51,7 @@ class RlvrCommandTest {
         for (String algo : List.of("grpo", "rloo")) {
             Path out = tmp.resolve("run-" + algo);
             CliTest.Result r = align(run(out.toString(), "--algo", algo, "--eval-data", eval, "--eval-steps", "2",
-                    "--loss-type", "dr_grpo"));
+                    "--loss-type", "dr_grpo", "--eval-on-start"));
             assertEquals(0, r.code(), r.err());
             assertTrue(r.out().contains("rlvr (" + algo + "): 2 steps"), r.out());
             for (String file : List.of("model.safetensors", "config.json", "tokenizer.json", "metrics.jsonl", "samples.jsonl",
@@ -59,8 +59,10 @@ class RlvrCommandTest {
                 assertTrue(Files.exists(out.resolve(file)), file);
             }
             List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
-            assertEquals(2, lines.size());
-            JsonNode last = Json.MAPPER.readTree(lines.get(1));
+            assertEquals(3, lines.size());
+            JsonNode start = Json.MAPPER.readTree(lines.get(0)), last = Json.MAPPER.readTree(lines.get(2));
+            assertEquals(0, start.get("step").asInt(), "eval_on_start: the starting policy's accuracy as step 0");
+            assertTrue(start.has("eval/accuracy/are_you_sure") && !start.has("reward"), start.toString());
             List<String> keys = new java.util.ArrayList<>(List.of("loss", "reward", "reward_std", "rewards/verifier/mean",
                     "rewards/verifier/std", "frac_reward_zero_std", "entropy", "clip_ratio/low_mean", "clip_ratio/high_mean",
                     "clip_ratio/region_mean", "completions/mean_length", "completions/clipped_ratio", "time/generation",
