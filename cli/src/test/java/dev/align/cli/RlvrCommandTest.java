@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.align.core.config.ConfigFile;
 import dev.align.core.io.Json;
+import dev.align.core.reward.RewardFunction;
+import dev.align.core.reward.Sample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,6 +81,38 @@ class RlvrCommandTest {
             assertEquals("dr_grpo", config.get("loss_type"));
             assertEquals(1e-6, ((Number) config.get("learning_rate")).doubleValue(), 0, "TRL's GRPO learning rate");
         }
+    }
+
+    /** A user's reward: 1 for a completion of at most 3 characters. */
+    public static final class Short implements RewardFunction {
+        @Override
+        public float[] rewards(List<Sample> samples) {
+            float[] out = new float[samples.size()];
+            for (int i = 0; i < out.length; i++) out[i] = samples.get(i).completion().length() <= 3 ? 1f : 0f;
+            return out;
+        }
+    }
+
+    @Test
+    void weightedVerifierFormatAndUserRewardsAndPromptOnlyRows() throws Exception {
+        Path out = tmp.resolve("weighted");
+        CliTest.Result r = align(run(out.toString(), "--reward-funcs", "verifier,format:\\d.*," + Short.class.getName(),
+                "--reward-weights", "1,0.5,0.25"));
+        assertEquals(0, r.code(), r.err());
+        JsonNode last = Json.MAPPER.readTree(Files.readAllLines(out.resolve("metrics.jsonl")).get(1));
+        double expected = last.get("rewards/verifier/mean").asDouble() + 0.5 * last.get("rewards/format/mean").asDouble()
+                + 0.25 * last.get("rewards/Short/mean").asDouble();
+        assertEquals(expected, last.get("reward").asDouble(), 1e-6, "reward = Σ w·r, per function logged: " + last);
+
+        // rows without answers serve rewards that read none; the verifier refuses them
+        Path promptsOnly = tmp.resolve("prompts.jsonl");
+        Files.writeString(promptsOnly, "{\"prompt\": \"Say a number:\"}\n{\"prompt\": \"Another:\"}\n");
+        CliTest.Result p = align(run(tmp.resolve("prompt-rows").toString(), "--data", promptsOnly.toString(),
+                "--reward-funcs", "format:\\d+"));
+        assertEquals(0, p.code(), p.err());
+        CliTest.Result v = align(run(tmp.resolve("prompt-rows-verifier").toString(), "--data", promptsOnly.toString()));
+        assertEquals(2, v.code(), v.err());
+        assertTrue(v.err().contains(promptsOnly + ":1"), v.err());
     }
 
     @Test

@@ -353,6 +353,53 @@ class RlvrTest extends EngineTest {
         }
     }
 
+    /**
+     * At μ = 1 the ratio is exactly 1, so each counted token's loss is −A of its completion; summed over the step's two
+     * micro-batches (each divided by gradient_accumulation_steps, as the trainer does) the four loss types must give
+     * TRL's numbers: DAPO's normaliser is the loss tokens of the whole step, the others are per micro-batch.
+     */
+    @Test
+    void lossTypesAggregateOverTheStepAsTrl() {
+        try (PromptDataset prompts = PromptDataset.open(trainFile, Format.VERIFIABLE, false);
+                NDScope scope = new NDScope();
+                OfflineDjl.NoGrad noGrad = OfflineDjl.noGrad()) {
+            scope.suppressNotUsedWarning();
+            for (String type : List.of("dapo", "grpo", "bnpo", "dr_grpo")) {
+                // truncated completions leave the loss, so sequences weigh differently under each type
+                RlvrConfig config = config(Map.of("loss_type", type, "temperature", 1.5, "max_completion_length", 2,
+                        "mask_truncated_completions", true));
+                RlvrObjective o = objective(sft, config, prompts, null, RlvrRewards.of(config));
+                OnlineObjective.Modules modules = new OnlineObjective.Modules(sft, null);
+                RlvrObjective.Batch b = o.collect(modules, 3);
+                float[] a = b.advantages().toFloatArray(), mask = b.lossMask().toFloatArray();
+                int width = mask.length / 32;
+                double[] n = new double[32];
+                for (int i = 0; i < mask.length; i++) n[i / width] += mask[i];
+                double total = 0, expected = 0, all = 0;
+                for (double x : n) all += x;
+                for (int mb = 0; mb < 2; mb++) {
+                    int[] rows = new int[16];
+                    double sum = 0, tokens = 0, seqMean = 0;
+                    for (int i = 0; i < 16; i++) {
+                        rows[i] = mb * 16 + i;
+                        sum += -a[rows[i]] * n[rows[i]];
+                        tokens += n[rows[i]];
+                        seqMean += n[rows[i]] > 0 ? -a[rows[i]] / 16 : 0;
+                    }
+                    total += Scalars.toFloat(o.loss(modules, b, rows).policyLoss()) / 2;
+                    expected += switch (type) {
+                        case "dapo" -> sum / all;
+                        case "grpo" -> seqMean / 2;
+                        case "bnpo" -> sum / tokens / 2;
+                        default -> sum / (16.0 * 2) / 2;
+                    };
+                }
+                assertTrue(Math.abs(expected) > 1e-4, type + ": a batch with a signal");
+                assertEquals(expected, total, 1e-5, type);
+            }
+        }
+    }
+
     @Test
     void promptsPerStepMustDivide() {
         var e = assertThrows(dev.align.core.BadInputException.class,
