@@ -21,7 +21,7 @@ import java.util.Map;
  * {@code num_train_epochs} passes over the prompts.
  *
  * @param algo grpo (GRPO, Dr. GRPO, DAPO by {@code loss_type}) or rloo (TRL's current RLOOTrainer)
- * @param numGenerations completions per prompt, the group (TRL: 8 for GRPO; RLOO's own default is 2)
+ * @param numGenerations completions per prompt, the group; null = the algorithm's TRL default: 8 for grpo, 2 for rloo
  * @param scaleRewards GRPO: group, batch or none (Dr. GRPO) std divides the advantages
  * @param epsilon ε_low of the clipped ratio
  * @param epsilonHigh ε_high (DAPO's clip-higher, 0.28 in the paper); null = ε
@@ -51,7 +51,7 @@ import java.util.Map;
 public record RlvrConfig(
         TrainingConfig training,
         @ConfigKey(help = "grpo or rloo") Algo algo,
-        @ConfigKey(help = "completions per prompt (the group)") int numGenerations,
+        @ConfigKey(help = "completions per prompt, the group (default: 8 for grpo, 2 for rloo)") Integer numGenerations,
         @ConfigKey(help = "GRPO: group, batch or none (Dr. GRPO)") ScaleRewards scaleRewards,
         @ConfigKey(help = "ε_low of the clipped ratio") double epsilon,
         @ConfigKey(help = "ε_high, DAPO's clip-higher (default: epsilon)") Double epsilonHigh,
@@ -81,11 +81,11 @@ public record RlvrConfig(
 
     /** TRL's GRPOConfig defaults (learning rate 1e-6, 8 generations, β 0, loss dapo, scale group). */
     public static final RlvrConfig DEFAULTS = new RlvrConfig(TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 1e-6),
-            "TRL's GRPOConfig"), Algo.GRPO, 8, ScaleRewards.GROUP, 0.2, null, null, LossAggregation.DAPO, 1, false, 256,
+            "TRL's GRPOConfig"), Algo.GRPO, null, ScaleRewards.GROUP, 0.2, null, null, LossAggregation.DAPO, 1, false, 256,
             null, 1.0, 1.0, 0, 0.0, false, 4, List.of("verifier"), null, false, 10, false);
 
     public RlvrConfig {
-        if (numGenerations < 2) {
+        if (numGenerations != null && numGenerations < 2) {
             throw new InvalidSettingException("num_generations", "must be >= 2 (a group needs a baseline), got " + numGenerations);
         }
         if (!(epsilon > 0 && epsilon < 1)) throw new InvalidSettingException("epsilon", "must be in (0, 1), got " + epsilon);
@@ -110,9 +110,10 @@ public record RlvrConfig(
         }
         if (sampleSteps < 0) throw new InvalidSettingException("sample_steps", "must be >= 0, got " + sampleSteps);
         int completions = training.perDeviceTrainBatchSize() * training.gradientAccumulationSteps();
-        if (completions % numGenerations != 0) {
+        int k = groupSize(numGenerations, algo);
+        if (completions % k != 0) {
             throw new InvalidSettingException("num_generations", "per_device_train_batch_size × gradient_accumulation_steps ("
-                    + completions + " completions a step) must be a multiple of num_generations (" + numGenerations + ")");
+                    + completions + " completions a step) must be a multiple of num_generations (" + k + ")");
         }
     }
 
@@ -123,7 +124,16 @@ public record RlvrConfig(
 
     /** Prompts a step: completions / num_generations. */
     public int promptsPerStep() {
-        return completionsPerStep() / numGenerations;
+        return completionsPerStep() / groupSize();
+    }
+
+    /** k: {@code num_generations}, or 8 for grpo and 2 for rloo (TRL's GRPOConfig and RLOOConfig). */
+    public int groupSize() {
+        return groupSize(numGenerations, algo);
+    }
+
+    private static int groupSize(Integer numGenerations, Algo algo) {
+        return numGenerations != null ? numGenerations : algo == Algo.RLOO ? 2 : 8;
     }
 
     /** ε_high: {@code epsilon_high}, or ε. */

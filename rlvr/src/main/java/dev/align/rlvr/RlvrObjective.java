@@ -123,7 +123,7 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
     @Override
     public Batch collect(Modules modules, long step) {
         PolicyModel policy = modules.policy();
-        int k = config.numGenerations(), want = config.promptsPerStep();
+        int k = config.groupSize(), want = config.promptsPerStep();
         int rounds = config.dynamicSampling() ? config.maxNumGenBatches() : 1;
         List<Group> kept = new ArrayList<>(), dropped = new ArrayList<>(), generated = new ArrayList<>();
         List<RlvrRewards.Scores> scores = new ArrayList<>();
@@ -370,7 +370,7 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
     }
 
     private void logSamples(long step, List<Group> kept, float[] advantages) {
-        int k = config.numGenerations();
+        int k = config.groupSize();
         List<int[]> picks = new ArrayList<>(); // sample 0 of the first groups, then more of the first group
         for (int g = 0; g < kept.size() && picks.size() < LOGGED_SAMPLES; g++) picks.add(new int[] {g, 0});
         for (int i = 1; i < k && picks.size() < LOGGED_SAMPLES; i++) picks.add(new int[] {0, i});

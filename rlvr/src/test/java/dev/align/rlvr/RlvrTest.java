@@ -51,9 +51,12 @@ class RlvrTest extends EngineTest {
     static final String LETTERS = "abcdefgh";
     static Path trainFile, evalFile;
     static TransformerPolicy sft;
+    static int threads;
 
     @BeforeAll
     static void buildTaskAndSft() throws Exception {
+        threads = OfflineDjl.threads();
+        OfflineDjl.setThreads(1); // tiny models: one thread is as fast, and unaffected by a busy machine
         List<String> pairs = new ArrayList<>();
         for (char x : LETTERS.toCharArray()) {
             for (char y : LETTERS.toCharArray()) for (char z : LETTERS.toCharArray()) if (x != z) pairs.add("" + x + y + z);
@@ -75,7 +78,7 @@ class RlvrTest extends EngineTest {
         }
         TrainingConfig config = TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 1e-2, "max_steps", 300,
                 "per_device_train_batch_size", 24, "lr_scheduler_type", "constant", "logging_steps", 1000, "save_steps", 0,
-                "seed", 5), "test");
+                "seed", 5, "full_determinism", true), "test");
         Objective objective = new Objective() {
             @Override
             public int size() {
@@ -102,6 +105,7 @@ class RlvrTest extends EngineTest {
     @AfterAll
     static void close() {
         sft.close();
+        OfflineDjl.setThreads(threads);
     }
 
     private static String rows(List<String> pairs, String kind) {
@@ -119,6 +123,7 @@ class RlvrTest extends EngineTest {
                 "per_device_train_batch_size", 16, "gradient_accumulation_steps", 2, "lr_scheduler_type", "constant",
                 "logging_steps", 1, "save_steps", 0, "max_completion_length", 4, "seed", 1, "eval_steps", 0));
         all.put("sample_steps", 5);
+        all.put("full_determinism", true); // one thread: reproducible numbers, and tiny models run no slower
         all.putAll(overrides);
         return dev.align.core.config.ConfigBinder.of(RlvrConfig.class).bind(RlvrConfig.DEFAULTS, all, "test");
     }
