@@ -74,7 +74,7 @@ class RlvrCommandTest {
             for (String key : keys) assertTrue(last.has(key), key + " in " + last);
             if (algo.equals("grpo")) assertTrue(!last.has("kl"), "β 0: no kl");
             JsonNode sample = Json.MAPPER.readTree(Files.readAllLines(out.resolve("samples.jsonl")).get(0));
-            for (String key : List.of("step", "prompt", "completion", "answer", "reward")) assertTrue(sample.has(key), key);
+            for (String key : List.of("step", "prompt", "completion", "answer", "extracted", "reward", "advantage")) assertTrue(sample.has(key), key);
             Map<String, Object> config = ConfigFile.read(out.resolve("config.yaml"));
             assertEquals("rlvr", config.get("command"));
             assertEquals(algo, config.get("algo"));

@@ -25,6 +25,7 @@ import dev.align.core.train.OnlineObjective;
 import dev.align.core.train.SampleLog;
 import dev.align.core.train.Seeds;
 import dev.align.datasets.ExampleEncoder;
+import dev.align.datasets.Format;
 import dev.align.datasets.PromptDataset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -381,7 +382,10 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("prompt", s.prompt());
             line.put("completion", s.completion());
-            if (s.field("answer") != null) line.put("answer", s.field("answer"));
+            if (prompts.format() == Format.VERIFIABLE) { // checked rows: an answer and a known verifier
+                line.put("answer", s.field("answer"));
+                line.put("extracted", new VerifierReward().verdict(s, lines.size()).extracted()); // what the verifier read
+            }
             line.put("reward", (double) g.rewards()[p[1]]);
             line.put("advantage", (double) advantages[p[0] * k + p[1]]);
             lines.add(line);
