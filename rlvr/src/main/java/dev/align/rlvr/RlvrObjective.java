@@ -28,6 +28,7 @@ import dev.align.datasets.ExampleEncoder;
 import dev.align.datasets.Format;
 import dev.align.datasets.PromptDataset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,7 +152,7 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
             generation += t1 - t0;
             scoring += System.nanoTime() - t1;
             for (int g = 0; g < rows.length; g++) {
-                float[] r = java.util.Arrays.copyOfRange(s.total(), g * k, (g + 1) * k);
+                float[] r = Arrays.copyOfRange(s.total(), g * k, (g + 1) * k);
                 Group group = new Group(rollouts.subList(g * k, (g + 1) * k), scored.subList(g * k, (g + 1) * k), r,
                         RlvrRewards.std(r) <= 1e-8);
                 generated.add(group);
@@ -163,12 +164,10 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
 
         long t2 = System.nanoTime();
         List<Rollout> rollouts = new ArrayList<>();
-        List<Sample> batchSamples = new ArrayList<>();
         int b = kept.size() * k;
         float[] reward = new float[b];
         for (int g = 0; g < kept.size(); g++) {
             rollouts.addAll(kept.get(g).rollouts());
-            batchSamples.addAll(kept.get(g).samples());
             System.arraycopy(kept.get(g).rewards(), 0, reward, g * k, k);
         }
         NDManager manager = policy.manager();

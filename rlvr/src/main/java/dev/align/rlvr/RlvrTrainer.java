@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -29,7 +30,8 @@ import java.util.Map;
  *
  * <p>A run writes, besides what every trainer writes (model, {@code config.yaml}, {@code metrics.jsonl},
  * checkpoints), {@code samples.jsonl} every {@code sample_steps} steps and {@code training.png}: reward, KL,
- * held-out accuracy and completion length against step.
+ * held-out accuracy and completion length against step. Held-out prompts are evaluated every {@code eval_steps}
+ * (at the end when that is 0) and, with {@code eval_on_start}, before the first step (metrics.jsonl's step 0).
  */
 public final class RlvrTrainer {
     /** The curves of {@code training.png}. */
@@ -85,10 +87,10 @@ public final class RlvrTrainer {
                 if (start == 0) evaluateOnStart(objective, out); // a fresh run: metrics.jsonl was just emptied
                 return progress.open(task, start, total);
             };
-            Trainer.Result result = new Trainer(config.algo().name().toLowerCase(java.util.Locale.ROOT), policy, null,
+            Trainer.Result result = new Trainer(config.algo().name().toLowerCase(Locale.ROOT), policy, null,
                     objective, training, config.online(), out, resolvedConfig, bar).train(resume);
             MetricsPlot.write(out.resolve(Trainer.METRICS), out.resolve(PLOT), "align rlvr (" + config.algo().name()
-                    .toLowerCase(java.util.Locale.ROOT) + ")", PLOTTED);
+                    .toLowerCase(Locale.ROOT) + ")", PLOTTED);
             return result;
         }
     }
