@@ -80,6 +80,9 @@ class RlvrCommandTest {
             assertEquals(algo, config.get("algo"));
             assertEquals("dr_grpo", config.get("loss_type"));
             assertEquals(1e-6, ((Number) config.get("learning_rate")).doubleValue(), 0, "TRL's GRPO learning rate");
+            CliTest.Result again = align("rlvr", "--config", out.resolve("config.yaml").toString(), "--out",
+                    tmp.resolve("again-" + algo).toString(), "--max-steps", "1");
+            assertEquals(0, again.code(), "a run's config.yaml runs again: " + again.err());
         }
     }
 
