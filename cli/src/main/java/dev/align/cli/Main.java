@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         subcommands = {InitCommand.class, GenerateCommand.class, LogprobsCommand.class, BenchCommand.class, DataCommand.class, SftCommand.Pretrain.class, SftCommand.Sft.class,
                 RewardModelCommand.class, RewardCommand.class, DpoCommand.class, PpoCommand.class, EvalCommand.class,
                 VerifyCommand.class, ServeCommand.class,
-                CommandLine.HelpCommand.class})
+                RlvrCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Exit code for bad input: a file, a line, a field. */
     public static final int BAD_INPUT = 2;
