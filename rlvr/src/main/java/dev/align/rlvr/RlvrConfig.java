@@ -45,8 +45,6 @@ import java.util.Map;
  * @param rewardWeights one weight per reward function; null = all 1
  * @param normalizeAdvantages RLOO: whiten the leave-one-out advantages over the batch (TRL's default false)
  * @param sampleSteps completions written to samples.jsonl every N steps (0: never)
- * @param evalOnStart also evaluate the held-out prompts before the first step, logged as step 0 (Hugging Face's
- *     {@code eval_on_start}), so a run's metrics hold the starting accuracy
  */
 public record RlvrConfig(
         TrainingConfig training,
@@ -70,8 +68,7 @@ public record RlvrConfig(
         @ConfigKey(help = "verifier, number, choice, exact, regex:P, format:P or a RewardFunction class") List<String> rewardFuncs,
         @ConfigKey(help = "one weight per reward function (default: all 1)") List<Double> rewardWeights,
         @ConfigKey(help = "RLOO: whiten the advantages over the batch") boolean normalizeAdvantages,
-        @ConfigKey(help = "completions to samples.jsonl every N steps (0: never)") int sampleSteps,
-        @ConfigKey(help = "evaluate the eval data before training too (a step-0 line)") boolean evalOnStart) {
+        @ConfigKey(help = "completions to samples.jsonl every N steps (0: never)") int sampleSteps) {
 
     /** The algorithms. */
     public enum Algo {
@@ -82,7 +79,7 @@ public record RlvrConfig(
     /** TRL's GRPOConfig defaults (learning rate 1e-6, 8 generations, β 0, loss dapo, scale group). */
     public static final RlvrConfig DEFAULTS = new RlvrConfig(TrainingConfig.DEFAULTS.with(Map.of("learning_rate", 1e-6),
             "TRL's GRPOConfig"), Algo.GRPO, null, ScaleRewards.GROUP, 0.2, null, null, LossAggregation.DAPO, 1, false, 256,
-            null, 1.0, 1.0, 0, 0.0, false, 4, List.of("verifier"), null, false, 10, false);
+            null, 1.0, 1.0, 0, 0.0, false, 4, List.of("verifier"), null, false, 10);
 
     public RlvrConfig {
         if (numGenerations != null && numGenerations < 2) {

@@ -313,6 +313,19 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
         }
     }
 
+    /**
+     * The method's settings that decide a run's numbers (every RlvrConfig key but the shared training ones, which
+     * the trainer checks itself, and sample_steps): a resume under a changed one is refused.
+     */
+    @Override
+    public Map<String, Object> settings() {
+        Map<String, Object> s = new java.util.LinkedHashMap<>(dev.align.core.config.ConfigBinder.of(RlvrConfig.class).toMap(config));
+        s.keySet().removeAll(config.training().asMap().keySet());
+        s.remove("sample_steps");
+        s.replaceAll((k, v) -> v == null ? null : v instanceof Enum<?> e ? e.name().toLowerCase(java.util.Locale.ROOT) : v.toString());
+        return s;
+    }
+
     @Override
     public Map<String, Object> state() {
         Map<String, Object> s = new LinkedHashMap<>();

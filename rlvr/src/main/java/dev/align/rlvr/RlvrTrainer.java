@@ -76,40 +76,15 @@ public final class RlvrTrainer {
             long steps = ((long) training.numTrainEpochs() * prompts.size() + perStep - 1) / perStep;
             training = training.with(Map.of("max_steps", (int) steps), "num_train_epochs");
         }
-        if (eval != null && training.evalSteps() == 0) { // held-out data given: evaluated at the end at least
-            training = training.with(Map.of("eval_steps", training.maxSteps()), "eval_data");
-        }
         ExampleEncoder encoder = new ExampleEncoder(policy.tokenizer(), training.maxLength(), false, maxPromptLength);
         try (ReferencePolicy reference = config.betaOrDefault() > 0 ? ReferencePolicy.frozenCopyOf(policy) : null) {
             RlvrObjective objective = new RlvrObjective(prompts, eval, encoder, config, rewards, reference,
                     new SampleLog(out));
-            Progress.Factory bar = eval == null || !config.evalOnStart() ? progress : (task, start, total) -> {
-                if (start == 0) evaluateOnStart(objective, out); // a fresh run: metrics.jsonl was just emptied
-                return progress.open(task, start, total);
-            };
             Trainer.Result result = new Trainer(config.algo().name().toLowerCase(Locale.ROOT), policy, null,
-                    objective, training, config.online(), out, resolvedConfig, bar).train(resume);
+                    objective, training, config.online(), out, resolvedConfig, progress).train(resume);
             MetricsPlot.write(out.resolve(Trainer.METRICS), out.resolve(PLOT), "align rlvr (" + config.algo().name()
                     .toLowerCase(Locale.ROOT) + ")", PLOTTED);
             return result;
-        }
-    }
-
-    /** The held-out metrics of the starting policy as metrics.jsonl's first line, step 0. */
-    private void evaluateOnStart(RlvrObjective objective, Path out) {
-        policy.setTrainable(false);
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("step", 0);
-        try {
-            row.putAll(objective.evaluate(new OnlineObjective.Modules(policy, null)));
-        } finally {
-            policy.setTrainable(true);
-        }
-        try {
-            Files.writeString(out.resolve(Trainer.METRICS), Json.compact(row) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out.resolve(Trainer.METRICS) + ": " + e.getMessage(), e);
         }
     }
 }
