@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--new-tokens", defaultValue = "256") int newTokens;
     @Option(names = "--gemm-size", defaultValue = "2048") int gemmSize;
     @Option(names = "--json", description = "Also print the results as one JSON object.") boolean json;
-    @Option(names = "--sections", split = ",", defaultValue = "train,dpo,generate,rollout",
+    @Option(names = "--sections", split = ",", defaultValue = "train,dpo,generate,rollout,ppo,grpo",
             description = "Which measurements to run (default: ${DEFAULT-VALUE}).") List<String> sections;
     @Option(names = "--rollout-vocabs", split = ",", defaultValue = "8192,32768",
             description = "Vocabulary sizes of the rollout models (default: ${DEFAULT-VALUE}).") List<Integer> rolloutVocabs;
@@ -135,6 +135,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (sections.contains("rollout")) rollouts(manager, out, results, peak, readBandwidth(manager));
             if (sections.contains("ppo")) ppoStep(manager, out, results);
+            if (sections.contains("grpo")) grpoStep(manager, out, results);
         }
         if (json) {
             out.println(Json.compact(results));
@@ -278,6 +279,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Prompts per online step, prompt tokens, and completion tokens (no EOS: every completion is full length). */
     static final int ONLINE_ROWS = 64, ONLINE_PROMPT = 64, ONLINE_STEPS = 4;
+    /** A prompt's ids: its ONLINE_PROMPT bytes and the BOS a plain prompt gets. */
+    static final int PROMPT_IDS = ONLINE_PROMPT + 1;
 
     /** The bench model's config for the online steps: the same shape as the other sections, room for prompt and completion. */
     private ModelConfig onlineConfig() {
@@ -299,7 +302,7 @@ final class BenchCommand implements Callable<Integer> {
         return file;
     }
 
-    /** An online run's time split per step (medians) and completion tokens per step. */
+    /** An online run's time split per step (medians) and tokens (prompt and completion, TRL's num_tokens) per step. */
     record OnlineTimes(java.util.Map<String, Double> times, double tokensPerStep) {}
 
     /** The medians over the measured steps (the first one warms up) of the time split an online run logged. */
@@ -328,9 +331,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Prints and records an online step's time split; generation's share is the headline (TRL's trainers: about 80%). */
-    private void reportOnline(PrintWriter out, ObjectNode results, String method, String setup, OnlineTimes measured) {
+    private void reportOnline(PrintWriter out, ObjectNode results, String method, String setup, OnlineTimes measured,
+            int promptTokensPerStep) {
         java.util.Map<String, Double> times = measured.times();
-        double completionTokens = measured.tokensPerStep();
+        double completionTokens = measured.tokensPerStep() - promptTokensPerStep;
         double total = times.values().stream().mapToDouble(Double::doubleValue).sum();
         double generation = times.getOrDefault("time/generation", 0.0);
         String key = method.toLowerCase(java.util.Locale.ROOT) + "_step_";
@@ -346,15 +350,36 @@ final class BenchCommand implements Callable<Integer> {
                 generation / total < 0.5 ? "PASS" : "FAIL");
     }
 
+    private interface DirectoryTask {
+        void run(java.nio.file.Path dir) throws java.io.IOException;
+    }
+
+    /** Runs a task in a new temporary directory, deleted afterwards. */
+    private static void inTemporaryDirectory(String prefix, DirectoryTask task) {
+        java.nio.file.Path dir = null;
+        try {
+            dir = java.nio.file.Files.createTempDirectory(prefix);
+            task.run(dir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (dir != null) {
+                try {
+                    dev.align.core.io.AtomicFiles.deleteRecursively(dir);
+                } catch (java.io.IOException ignored) {
+                    // a temporary directory
+                }
+            }
+        }
+    }
+
     /**
      * A PPO step as {@code align ppo} takes it: ONLINE_ROWS prompts, one completion of {@code rolloutNewTokens} each,
      * a reward model and a critic of the bench model's shape (the critic a copy of the reward model), TRL's 4 PPO
      * epochs in 4 mini-batches.
      */
     private void ppoStep(NDManager manager, PrintWriter out, ObjectNode results) {
-        java.nio.file.Path dir = null;
-        try {
-            dir = java.nio.file.Files.createTempDirectory("align-bench-ppo");
+        inTemporaryDirectory("align-bench-ppo", dir -> {
             ModelConfig config = onlineConfig();
             dev.align.ppo.PpoConfig ppo = dev.align.core.config.ConfigBinder.of(dev.align.ppo.PpoConfig.class).bind(
                     dev.align.ppo.PpoConfig.DEFAULTS, java.util.Map.ofEntries(java.util.Map.entry("max_steps", ONLINE_STEPS),
@@ -379,18 +404,40 @@ final class BenchCommand implements Callable<Integer> {
             }
             reportOnline(out, results, "PPO", String.format(java.util.Locale.ROOT, "%d prompts x %d new tokens, 4 epochs x 4 "
                     + "mini-batches, policy + critic + reference + reward model", ONLINE_ROWS, rolloutNewTokens),
-                    medianTimes(dir.resolve("run").resolve(dev.align.core.train.Trainer.METRICS)));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } finally {
-            if (dir != null) {
+                    medianTimes(dir.resolve("run").resolve(dev.align.core.train.Trainer.METRICS)), PROMPT_IDS * ONLINE_ROWS);
+        });
+    }
+
+    /**
+     * A GRPO step as {@code align rlvr} takes it: ONLINE_ROWS completions of {@code rolloutNewTokens} (8 prompts x
+     * TRL's 8 generations), the number verifier, beta 0 (no reference model), one update (TRL's num_iterations 1)
+     * in 4 micro-batches.
+     */
+    private void grpoStep(NDManager manager, PrintWriter out, ObjectNode results) {
+        inTemporaryDirectory("align-bench-grpo", dir -> {
+            dev.align.rlvr.RlvrConfig grpo = dev.align.core.config.ConfigBinder.of(dev.align.rlvr.RlvrConfig.class).bind(
+                    dev.align.rlvr.RlvrConfig.DEFAULTS, java.util.Map.ofEntries(java.util.Map.entry("max_steps", ONLINE_STEPS),
+                            java.util.Map.entry("per_device_train_batch_size", ONLINE_ROWS / 4),
+                            java.util.Map.entry("gradient_accumulation_steps", 4),
+                            java.util.Map.entry("max_completion_length", rolloutNewTokens), java.util.Map.entry("logging_steps", 1),
+                            java.util.Map.entry("save_steps", 0), java.util.Map.entry("sample_steps", 0),
+                            java.util.Map.entry("max_length", ONLINE_PROMPT + rolloutNewTokens + 8)), "bench");
+            try (TransformerPolicy policy = TransformerPolicy.initialize(manager, onlineConfig(), Tokenizer.byteLevel(), 21);
+                    dev.align.datasets.PromptDataset prompts = dev.align.datasets.PromptDataset.open(onlinePrompts(dir, ONLINE_ROWS),
+                            dev.align.datasets.Format.VERIFIABLE, false)) {
+                int before = OfflineDjl.threads();
+                OfflineDjl.setThreads(threads);
                 try {
-                    dev.align.core.io.AtomicFiles.deleteRecursively(dir);
-                } catch (java.io.IOException ignored) {
-                    // a temporary directory
+                    new dev.align.rlvr.RlvrTrainer(policy, grpo).train(prompts, null, dir.resolve("run"), java.util.Map.of(), false,
+                            dev.align.core.train.Progress.Factory.NONE);
+                } finally {
+                    OfflineDjl.setThreads(before);
                 }
             }
-        }
+            reportOnline(out, results, "GRPO", String.format(java.util.Locale.ROOT, "%d prompts x 8 generations x %d new "
+                    + "tokens, 1 update in 4 micro-batches, no reference model (beta 0)", ONLINE_ROWS / 8, rolloutNewTokens),
+                    medianTimes(dir.resolve("run").resolve(dev.align.core.train.Trainer.METRICS)), PROMPT_IDS * ONLINE_ROWS);
+        });
     }
 
     /** An end-of-sequence id no token has: every row of a random model produces all its tokens. */

@@ -349,6 +349,29 @@ class CliTest {
     }
 
     @Test
+    void benchTimesAPpoAndAGrpoStepThroughTheirTrainers() throws Exception {
+        Result r = align("bench", "--sections", "ppo,grpo", "--layers", "1", "--hidden", "32", "--heads", "2", "--vocab", "300",
+                "--rollout-new-tokens", "8", "--gemm-size", "64", "--json");
+        assertEquals(0, r.code(), r.err());
+        var json = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(r.out().lines()
+                .filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+        for (String method : List.of("ppo", "grpo")) {
+            double total = json.get(method + "_step_seconds").asDouble(), sum = 0;
+            for (String part : List.of("generation", "scoring", "reference", "update")) {
+                assertTrue(json.has(method + "_step_" + part + "_seconds"), method + " " + part + ": " + json);
+                sum += json.get(method + "_step_" + part + "_seconds").asDouble();
+            }
+            assertEquals(total, sum, 1e-9, method);
+            double share = json.get(method + "_step_generation_share").asDouble();
+            assertTrue(share > 0 && share < 1, method + " share " + share);
+            // 64 completions of at most 8 tokens a step, at the measured generation time
+            double tps = json.get(method + "_step_rollout_tokens_per_second").asDouble();
+            assertTrue(tps > 0 && tps * json.get(method + "_step_generation_seconds").asDouble() <= 64 * 8 + 1e-6, method + " " + tps);
+        }
+        assertTrue(r.out().contains("PPO  step") && r.out().contains("GRPO step"), r.out());
+    }
+
+    @Test
     void everySettingIsAFlagAndConfigYamlHoldsEveryResolvedSetting(@TempDir Path tmp) throws Exception {
         Result raw = align("dpo", "--help");
         Result help = new Result(raw.code(), raw.out().replaceAll("\\s+", " "), raw.err()); // picocli wraps lines

@@ -209,7 +209,7 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
             samples.append(step + 1, lines);
         }
         long tokens = 0;
-        for (Rollout r : rollouts) tokens += r.completionIds().length;
+        for (Rollout r : rollouts) tokens += r.promptIds().length + r.completionIds().length; // num_tokens as TRL counts it
         Shape shape = new Shape(b, c);
         return new Batch(batch, mask, oldLogProbs, values, manager.create(a.advantages(), shape),
                 manager.create(a.returns(), shape), metrics, tokens);
