@@ -23,7 +23,7 @@ import dev.align.core.rollout.Prompt;
 import dev.align.core.rollout.Rollout;
 import dev.align.core.rollout.RolloutConfig;
 import dev.align.core.rollout.RolloutEngine;
-import dev.align.core.train.EpochOrder;
+import dev.align.core.train.EpochCursor;
 import dev.align.core.train.OnlineObjective;
 import dev.align.core.train.SampleLog;
 import dev.align.core.train.Seeds;
@@ -51,7 +51,7 @@ import java.util.Map;
  * backbone) the sum is the policy's loss.
  *
  * <p>Everything random derives from (seed, step): the prompts come in a shuffled order per epoch over the prompt file
- * ({@link EpochOrder}, its cursor in {@link #state()}), and step s samples with seed {@code derive(seed, ROLLOUTS, s)}.
+ * ({@link EpochCursor}, its position in {@link #state()}), and step s samples with seed {@code derive(seed, ROLLOUTS, s)}.
  * The KL coefficient β is state too (the adaptive controller updates it after each batch).
  *
  * <p><b>Metrics where they differ from TRL's.</b>
@@ -83,8 +83,7 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
     private final RewardFunction reward;
     private final SampleLog samples;
     private KlController kl;
-    private int epoch;
-    private int position;
+    private final EpochCursor order; // where the shuffled pass over the prompts stands
 
     /**
      * One collected batch, on the device; (B, C) arrays are over the completion columns.
@@ -112,6 +111,8 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
     public PpoObjective(PromptDataset prompts, PromptDataset evalPrompts, ExampleEncoder encoder, PpoConfig config,
             ReferencePolicy reference, RewardFunction reward, SampleLog samples) {
         this.prompts = prompts;
+        this.order = prompts == null ? null // evaluation only
+                : new EpochCursor(prompts.size(), Seeds.derive(config.training().seed(), PROMPT_ORDER));
         this.evalPrompts = evalPrompts;
         this.encoder = encoder;
         this.config = config;
@@ -308,34 +309,21 @@ public final class PpoObjective implements OnlineObjective<PpoObjective.Batch> {
     @Override
     public Map<String, Object> state() {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("prompt_epoch", epoch);
-        s.put("prompt_position", position);
+        s.put("prompt_epoch", order.epoch());
+        s.put("prompt_position", order.position());
         s.put("kl_coef", kl.coefficient());
         return s;
     }
 
     @Override
     public void restore(Map<String, Object> state) {
-        epoch = ((Number) state.get("prompt_epoch")).intValue();
-        position = ((Number) state.get("prompt_position")).intValue();
+        order.seek(((Number) state.get("prompt_epoch")).intValue(), ((Number) state.get("prompt_position")).intValue());
         kl = kl.withCoefficient(((Number) state.get("kl_coef")).doubleValue());
     }
 
-    /** The next rows of the shuffled prompt order, moving to the next epoch's order at the end of one. */
+    /** The next rows of the shuffled prompt order. */
     private int[] nextRows(int count) {
-        int n = prompts.size();
-        long seed = Seeds.derive(config.training().seed(), PROMPT_ORDER);
-        int[] order = EpochOrder.permutation(n, seed, epoch);
-        int[] rows = new int[count];
-        for (int i = 0; i < count; i++) {
-            if (position == n) {
-                epoch++;
-                position = 0;
-                order = EpochOrder.permutation(n, seed, epoch);
-            }
-            rows[i] = order[position++];
-        }
-        return rows;
+        return order.next(count);
     }
 
     private static CompletionBatch batchOf(NDManager manager, List<Rollout> rollouts, int padId) {

@@ -20,7 +20,7 @@ import dev.align.core.rollout.Prompt;
 import dev.align.core.rollout.Rollout;
 import dev.align.core.rollout.RolloutConfig;
 import dev.align.core.rollout.RolloutEngine;
-import dev.align.core.train.EpochOrder;
+import dev.align.core.train.EpochCursor;
 import dev.align.core.train.OnlineObjective;
 import dev.align.core.train.SampleLog;
 import dev.align.core.train.Seeds;
@@ -79,8 +79,7 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
     private final RlvrRewards rewards;
     private final ReferencePolicy reference;
     private final SampleLog samples;
-    private int epoch;
-    private int position;
+    private final EpochCursor order; // where the shuffled pass over the prompts stands
 
     /**
      * One collected batch; (B, C) arrays are over the completion columns.
@@ -114,6 +113,8 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
             RlvrRewards rewards, ReferencePolicy reference, SampleLog samples) {
         if (config.betaOrDefault() > 0 && reference == null) throw new IllegalArgumentException("β > 0 needs a reference policy");
         this.prompts = prompts;
+        this.order = prompts == null ? null // evaluation only
+                : new EpochCursor(prompts.size(), Seeds.derive(config.training().seed(), PROMPT_ORDER));
         this.evalPrompts = evalPrompts;
         this.encoder = encoder;
         this.config = config;
@@ -329,32 +330,19 @@ public final class RlvrObjective implements OnlineObjective<RlvrObjective.Batch>
     @Override
     public Map<String, Object> state() {
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("prompt_epoch", epoch);
-        s.put("prompt_position", position);
+        s.put("prompt_epoch", order.epoch());
+        s.put("prompt_position", order.position());
         return s;
     }
 
     @Override
     public void restore(Map<String, Object> state) {
-        epoch = ((Number) state.get("prompt_epoch")).intValue();
-        position = ((Number) state.get("prompt_position")).intValue();
+        order.seek(((Number) state.get("prompt_epoch")).intValue(), ((Number) state.get("prompt_position")).intValue());
     }
 
-    /** The next rows of the shuffled prompt order, moving to the next epoch's order at the end of one. */
+    /** The next rows of the shuffled prompt order. */
     private int[] nextRows(int count) {
-        int n = prompts.size();
-        long seed = Seeds.derive(config.training().seed(), PROMPT_ORDER);
-        int[] order = EpochOrder.permutation(n, seed, epoch);
-        int[] rows = new int[count];
-        for (int i = 0; i < count; i++) {
-            if (position == n) {
-                epoch++;
-                position = 0;
-                order = EpochOrder.permutation(n, seed, epoch);
-            }
-            rows[i] = order[position++];
-        }
-        return rows;
+        return order.next(count);
     }
 
     /** TRL's completion-length metrics over every generated completion; returns the tokens (prompt + completion) seen. */

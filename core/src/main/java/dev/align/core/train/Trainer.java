@@ -271,11 +271,11 @@ public final class Trainer {
 
     private final class OfflineSteps implements Steps {
         private final TrainedModule module;
-        private final DataCursor cursor;
+        private final EpochCursor cursor;
 
         OfflineSteps(TrainedModule module) {
             this.module = module;
-            this.cursor = new DataCursor(objective.size(), config.seed());
+            this.cursor = new EpochCursor(objective.size(), config.seed());
         }
 
         @Override
@@ -307,8 +307,8 @@ public final class Trainer {
 
         @Override
         public void save(ObjectNode state) {
-            state.put("epoch", cursor.epoch);
-            state.put("position", cursor.position);
+            state.put("epoch", cursor.epoch());
+            state.put("position", cursor.position());
         }
 
         @Override
@@ -430,46 +430,6 @@ public final class Trainer {
         @Override
         public Map<String, Double> evaluate() {
             return objective.evaluate(modules);
-        }
-    }
-
-    // ---- data order ----
-
-    /** Position in the shuffled data: epoch and offset; each epoch's order derives from (seed, epoch). */
-    static final class DataCursor {
-        final int size;
-        final long seed;
-        int epoch;
-        int position;
-        int[] order;
-
-        DataCursor(int size, long seed) {
-            this.size = size;
-            this.seed = seed;
-            this.order = permutation(size, seed, 0);
-        }
-
-        int[] next(int count) {
-            int[] batch = new int[count];
-            for (int i = 0; i < count; i++) {
-                if (position == size) {
-                    epoch++;
-                    position = 0;
-                    order = permutation(size, seed, epoch);
-                }
-                batch[i] = order[position++];
-            }
-            return batch;
-        }
-
-        void seek(int epoch, int position) {
-            this.epoch = epoch;
-            this.position = position;
-            this.order = permutation(size, seed, epoch);
-        }
-
-        private static int[] permutation(int n, long seed, int epoch) {
-            return EpochOrder.permutation(n, seed, epoch);
         }
     }
 
