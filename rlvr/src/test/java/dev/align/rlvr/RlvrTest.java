@@ -218,6 +218,16 @@ class RlvrTest extends EngineTest {
         assertArrayEquals(Files.readAllBytes(straight.resolve("model.safetensors")),
                 Files.readAllBytes(killed.resolve("model.safetensors")));
         assertEquals(Files.readAllLines(straight.resolve("samples.jsonl")), Files.readAllLines(killed.resolve("samples.jsonl")));
+
+        // A resume under a changed method setting would silently be another run: refused, naming the key.
+        Files.delete(killed.resolve(Trainer.STATE)); // unfinished again: its last checkpoint is step 4
+        RlvrConfig changed = config(Map.of("max_steps", 6, "save_steps", 2, "full_determinism", true, "num_iterations", 2,
+                "beta", 0.08, "logging_steps", 1));
+        try (PolicyModel policy = sft.frozenCopy()) {
+            dev.align.core.BadInputException e = assertThrows(dev.align.core.BadInputException.class,
+                    () -> train(policy, changed, killed, true, Progress.Factory.NONE));
+            assertTrue(e.getMessage().contains("was saved with beta 0.04, the config says 0.08"), e.getMessage());
+        }
     }
 
     private static List<String> numbers(Path out) throws Exception {
