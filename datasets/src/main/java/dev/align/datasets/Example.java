@@ -30,8 +30,19 @@ public sealed interface Example {
     /** SFT: {@code {"messages": [{"role": ..., "content": ...}, ...]}}. */
     record Conversation(List<Message> messages) implements Example {}
 
-    /** Preference: {@code {"prompt", "chosen", "rejected"}} with an optional {@code margin}. */
-    record Preference(Turns prompt, Turns chosen, Turns rejected, double margin) implements Example {}
+    /**
+     * Preference: {@code {"prompt", "chosen", "rejected", "margin"?, "label"?}}.
+     *
+     * @param margin the reward gap a reward model must clear (TRL's {@code margin}); 0 when the row has none
+     * @param label the probability that {@code chosen} is better than {@code rejected} (AI feedback's soft
+     *     label, in [0, 1]); {@link Double#NaN} when the row has none
+     */
+    record Preference(Turns prompt, Turns chosen, Turns rejected, double margin, double label) implements Example {
+        /** Whether the row carries a soft {@code label}. */
+        public boolean hasLabel() {
+            return !Double.isNaN(label);
+        }
+    }
 
     /**
      * Ranked comparisons: {@code responses} with a {@code ranking} (indices best → worst) or {@code

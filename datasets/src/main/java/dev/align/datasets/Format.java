@@ -18,7 +18,7 @@ public enum Format {
     TEXT,
     /** {@code {"prompt", "completion"}} or {@code {"messages"}}. */
     SFT,
-    /** {@code {"prompt", "chosen", "rejected", "margin"?}}. */
+    /** {@code {"prompt", "chosen", "rejected", "margin"?, "label"?}}; label: P(chosen better), in [0, 1]. */
     PREFERENCE,
     /** {@code {"prompt", "responses", "ranking" | "scores"}}. */
     RANKED,
@@ -113,7 +113,8 @@ public enum Format {
                 yield new Example.PromptCompletion(f.turns("prompt", true), f.turns("completion", false));
             }
             case PREFERENCE -> new Example.Preference(f.turns("prompt", true), f.turns("chosen", false),
-                    f.turns("rejected", false), node.has("margin") ? f.number("margin") : 0.0);
+                    f.turns("rejected", false), node.has("margin") ? f.number("margin") : 0.0,
+                    node.has("label") ? f.probability("label") : Double.NaN);
             case RANKED -> ranked(f, node);
             case PROMPT -> new Example.Prompt(f.turns("prompt", false));
             case VERIFIABLE -> {
@@ -199,6 +200,12 @@ public enum Format {
             JsonNode n = node.get(field);
             if (n == null || !n.isNumber()) throw bad(field, "expected a number, got " + (n == null ? "nothing" : kind(n)));
             return n.asDouble();
+        }
+
+        double probability(String field) {
+            double p = number(field);
+            if (!(p >= 0 && p <= 1)) throw bad(field, "expected a probability in [0, 1], got " + node.get(field));
+            return p;
         }
 
         Example.Turns turns(String field, boolean allowEmpty) {

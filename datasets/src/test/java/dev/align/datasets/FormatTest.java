@@ -57,6 +57,32 @@ class FormatTest {
         assertEquals(empty + ": empty file: no records", e.getMessage());
     }
 
+    /** AI feedback's soft label: P(chosen is better), in [0, 1]; absent is NaN; anything else names the field. */
+    @Test
+    void preferenceRowsMayCarryASoftLabel() throws Exception {
+        Path f = file("prefs.jsonl", "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"label\": 0.8}",
+                "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"margin\": 0.5}",
+                "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"label\": 0, \"margin\": 1}",
+                "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"label\": 1}");
+        try (Dataset d = Dataset.open(f, Format.PREFERENCE, false)) {
+            var soft = (Example.Preference) d.get(0);
+            assertEquals(0.8, soft.label());
+            assertEquals(0.0, soft.margin());
+            assertTrue(soft.hasLabel());
+            var none = (Example.Preference) d.get(1);
+            assertTrue(Double.isNaN(none.label()) && !none.hasLabel());
+            assertEquals(0.5, none.margin());
+            assertEquals(0.0, ((Example.Preference) d.get(2)).label());
+            assertEquals(1.0, ((Example.Preference) d.get(2)).margin());
+            assertEquals(1.0, ((Example.Preference) d.get(3)).label());
+        }
+        String row = "{\"prompt\": \"p\", \"chosen\": \"a\", \"rejected\": \"b\", \"label\": ";
+        assertError(Format.PREFERENCE, "1: field 'label': expected a probability in [0, 1], got -0.1", row + "-0.1}");
+        assertError(Format.PREFERENCE, "2: field 'label': expected a probability in [0, 1], got 1.5", row + "1}", row + "1.5}");
+        assertError(Format.PREFERENCE, "1: field 'label': expected a number, got a string", row + "\"x\"}");
+        assertError(Format.PREFERENCE, "1: field 'label': expected a number, got a boolean", row + "true}");
+    }
+
     @Test
     void skipBadLinesCountsThemAndKeepsTheRest() throws Exception {
         Path f = file("mixed.jsonl", OK_SFT, "{broken", "{\"prompt\": \"a\"}", OK_SFT.replace("4", "5"));

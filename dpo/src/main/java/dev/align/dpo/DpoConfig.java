@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * @param beta β, the strength of the implicit KL constraint (TRL default 0.1)
  * @param lossType sigmoid (DPO), ipo, hinge or robust
- * @param labelSmoothing ε: the assumed share of flipped labels (cDPO with sigmoid; robust DPO)
+ * @param labelSmoothing ε: the assumed share of flipped labels (cDPO with sigmoid; robust DPO); with sigmoid
+ *     and ε > 0, a pair with a soft {@code label} uses ε = 1 − label instead ({@link #softLabels})
  * @param rpoAlpha weight of an NLL term on the chosen response (RPO); 0 turns it off
  * @param precomputeRefLogProbs score the reference once before training and release it
  * @param maxPromptLength prompts longer than this keep their last tokens (TRL's legacy {@code
@@ -46,6 +47,14 @@ public record DpoConfig(
     public DpoConfig(TrainingConfig training, double beta, LossType lossType, double labelSmoothing, double rpoAlpha,
             boolean precomputeRefLogProbs) {
         this(training, beta, lossType, labelSmoothing, rpoAlpha, precomputeRefLogProbs, null);
+    }
+
+    /**
+     * Whether rows' soft {@code label}s are trained on: cDPO (sigmoid loss, label_smoothing > 0) with ε = 1 −
+     * label per labelled pair ({@link DpoLoss#sigmoid(ai.djl.ndarray.NDArray, double, ai.djl.ndarray.NDArray)}).
+     */
+    public boolean softLabels() {
+        return lossType == LossType.SIGMOID && labelSmoothing > 0;
     }
 
     /** TRL's {@code loss_type} values implemented here (bound by lower-case name). */

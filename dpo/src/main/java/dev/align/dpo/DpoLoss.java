@@ -19,8 +19,24 @@ public final class DpoLoss {
      * <pre>  −(1−ε) log σ(β h) − ε log σ(−β h)</pre>
      */
     public static NDArray sigmoid(NDArray h, double beta, double labelSmoothing) {
-        NDArray x = h.mul(Scalars.constant(h, beta));
-        return logSigmoid(x).mul(Scalars.constant(x, -(1 - labelSmoothing))).sub(logSigmoid(x.neg()).mul(Scalars.constant(x, labelSmoothing)));
+        return sigmoid(h, beta, Scalars.constant(h, labelSmoothing));
+    }
+
+    /**
+     * cDPO with a label smoothing per pair (Mitchell 2023), for soft labels: ε_i = 1 − p_i where p_i is
+     * the probability that pair i's chosen response is the better one (AI feedback), so the target of
+     * the implicit preference σ(β h_i) is p_i:
+     *
+     * <pre>  loss_i = −(1−ε_i) log σ(β h_i) − ε_i log σ(−β h_i),   ∂loss_i/∂h_i = β (σ(β h_i) − (1−ε_i))</pre>
+     *
+     * ε_i = 0 is plain DPO; ε_i = ½ pulls h_i to 0; ε_i > ½ (a label below ½) prefers the row's rejected side.
+     *
+     * @param labelSmoothing ε_i, (B), or a 0-dim array for one ε for every pair
+     */
+    public static NDArray sigmoid(NDArray h, double beta, NDArray labelSmoothing) {
+        NDArray x = h.mul(Scalars.constant(h, beta)); // (B)
+        NDArray keep = labelSmoothing.neg().add(1f); // 1 − ε
+        return logSigmoid(x).mul(keep).add(logSigmoid(x.neg()).mul(labelSmoothing)).neg();
     }
 
     /**

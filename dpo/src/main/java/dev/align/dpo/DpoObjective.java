@@ -27,6 +27,10 @@ import java.util.Map;
  * num_dropped_too_long} (pairs dropped), {@code num_truncated} (kept pairs with a side cut at
  * max_length) and {@code num_prompt_truncated} (pairs whose prompt was cut from the left to
  * max_prompt_length); evaluation adds {@code eval/num_dropped_too_long}.
+ *
+ * <p>A pair with a soft {@code label} (the probability that its chosen response is better, from AI
+ * feedback) trains cDPO with ε = 1 − label when the loss is sigmoid and label_smoothing > 0 ({@link
+ * DpoConfig#softLabels}); pairs without one keep the global ε. Otherwise labels are not used.
  */
 public final class DpoObjective implements Objective {
     private final Dataset train;
@@ -38,6 +42,7 @@ public final class DpoObjective implements Objective {
     private final KeptRows trainRows;
     private final KeptRows evalRows;
     private final Map<String, Double> dataCounts = new LinkedHashMap<>();
+    private final int labelled;
 
     DpoObjective(Dataset train, Dataset eval, ExampleEncoder encoder, DpoConfig config, ReferencePolicy reference,
             int padId) {
@@ -47,9 +52,10 @@ public final class DpoObjective implements Objective {
         this.config = config;
         this.reference = reference;
         this.padId = padId;
-        int[] cut = new int[2];
+        int[] cut = new int[3];
         trainRows = fitting(train, cut);
-        evalRows = eval == null ? null : fitting(eval, new int[2]);
+        evalRows = eval == null ? null : fitting(eval, new int[3]);
+        labelled = cut[2];
         dataCounts.put("num_dropped_too_long", (double) trainRows.dropped());
         dataCounts.put("num_truncated", (double) cut[0]);
         dataCounts.put("num_prompt_truncated", (double) cut[1]);
@@ -57,7 +63,8 @@ public final class DpoObjective implements Objective {
 
     /**
      * The pairs that keep a completion token under max_length (TRL drops a pair whose prompt fills it);
-     * counts into {@code cut} the kept pairs cut at max_length ([0]) and those whose prompt was cut ([1]).
+     * counts into {@code cut} the kept pairs cut at max_length ([0]), those whose prompt was cut ([1]) and
+     * those with a soft {@code label} ([2]).
      */
     private KeptRows fitting(Dataset data, int[] cut) {
         return KeptRows.of(data, i -> {
@@ -67,8 +74,21 @@ public final class DpoObjective implements Objective {
             if (chosen.completionLength() == 0 || rejected.completionLength() == 0) return false;
             if (chosen.truncated() || rejected.truncated()) cut[0]++;
             if (chosen.promptTruncated()) cut[1]++;
+            if (p.hasLabel()) cut[2]++;
             return true;
         }, "each prompt fills max_length (" + config.training().maxLength() + " tokens)");
+    }
+
+    /**
+     * What becomes of the training pairs' soft {@code label}s, one line, or null when no pair has one: cDPO
+     * trains on them ({@link DpoConfig#softLabels}), other settings leave them unused.
+     */
+    String labelNote() {
+        if (labelled == 0) return null;
+        String rows = labelled + " of " + trainRows.size() + " pairs carry a soft 'label'";
+        return config.softLabels()
+                ? rows + ": cDPO with label_smoothing 1 - label on them (" + config.labelSmoothing() + " on the rest)"
+                : rows + "; set label_smoothing > 0 (sigmoid loss) to train on them (cDPO)";
     }
 
     @Override
@@ -109,14 +129,16 @@ public final class DpoObjective implements Objective {
 
     private Pass pass(PolicyModel model, Dataset data, int[] examples) {
         boolean normalised = config.lossType() == DpoConfig.LossType.IPO;
-        PreferenceBatch batch = PreferenceBatch.of(model.manager(), data, examples, encoder, padId);
+        PreferenceBatch batch = PreferenceBatch.of(model.manager(), data, examples, encoder, padId, config.labelSmoothing(),
+                config.softLabels());
         TokenLogProbs tokens = batch.tokenLogProbs(model); // (2B, T−1)
         NDArray policy = batch.logProbs(tokens, normalised); // (B, 2): chosen, rejected
         NDArray ref = reference.scores(model.manager(), data, examples,
                 (r, ex) -> batch.referenceLogProbs(r, normalised)); // (B, 2)
         NDArray ratios = policy.sub(ref); // (B, 2): log π/π_ref of the chosen and the rejected response
         NDArray h = ratios.get(":, 0").sub(ratios.get(":, 1")); // (B)
-        NDArray loss = DpoLoss.of(config.lossType(), h, config.beta(), config.labelSmoothing()).mean();
+        NDArray loss = (config.softLabels() ? DpoLoss.sigmoid(h, config.beta(), batch.labelSmoothing()) // ε per pair
+                : DpoLoss.of(config.lossType(), h, config.beta(), config.labelSmoothing())).mean();
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (config.rpoAlpha() > 0) { // RPO: NLL of the chosen responses, averaged over their tokens
             NDArray nll = CausalLmLoss.of(tokens.rows(0, batch.pairs()));

@@ -36,6 +36,9 @@ public final class DpoTrainer {
         int padId = model.tokenizer().padId();
         boolean normalised = config.lossType() == DpoConfig.LossType.IPO;
         try (ReferencePolicy ref = reference != null ? reference : ReferencePolicy.frozenCopyOf(model)) {
+            DpoObjective objective = new DpoObjective(train, eval, encoder, config, ref, padId);
+            String note = objective.labelNote();
+            if (note != null) System.err.println("dpo: " + note);
             if (config.precomputeRefLogProbs()) { // TRL's precompute_ref_log_probs: score every pair once, free the model
                 int batchSize = Math.max(1, config.training().perDeviceTrainBatchSize());
                 for (Dataset data : new Dataset[] {train, eval}) {
@@ -46,7 +49,6 @@ public final class DpoTrainer {
                 }
                 ref.release();
             }
-            DpoObjective objective = new DpoObjective(train, eval, encoder, config, ref, padId);
             return new Trainer("dpo", model, objective, config.training(), out, resolvedConfig, progress).train(resume);
         }
     }

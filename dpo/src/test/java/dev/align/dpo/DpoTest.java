@@ -1,17 +1,21 @@
 package dev.align.dpo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import dev.align.core.EngineTest;
 import dev.align.core.GradientCheck;
 import dev.align.core.TinyModels;
 import dev.align.core.logprob.ReferencePolicy;
+import dev.align.core.model.Scalars;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
 import dev.align.core.train.TrainingConfig;
 import dev.align.datasets.Dataset;
+import dev.align.datasets.Example;
 import dev.align.datasets.ExampleEncoder;
 import dev.align.datasets.Format;
 import java.nio.file.Files;
@@ -75,7 +79,9 @@ class DpoTest extends EngineTest {
 
     @Test
     void gradientsMatchFiniteDifferences() throws Exception {
-        Path data = write("pairs.jsonl", pairs(4, 2));
+        List<String> rows = pairs(4, 2);
+        rows.set(1, rows.get(1).replace("}]}", "}], \"label\": 0.7}")); // sigmoid with ε 0.1: cDPO with ε 0.3 on this pair
+        Path data = write("pairs.jsonl", rows);
         try (Dataset d = Dataset.open(data, Format.PREFERENCE, false); TransformerPolicy policy = TinyModels.llama(manager, 2);
                 TransformerPolicy reference = TinyModels.llama(manager, 3)) { // a different reference: h ≠ 0
             ExampleEncoder encoder = new ExampleEncoder(policy.tokenizer(), 64, false);
@@ -89,6 +95,99 @@ class DpoTest extends EngineTest {
                     GradientCheck.check(policy, model -> o.loss(model, all).loss(), 3, 1e-3, 1e-2, 5);
                 }
             }
+        }
+    }
+
+    /** −log σ(x), in doubles. */
+    static double nlSigmoid(double x) {
+        return Math.log1p(Math.exp(-x));
+    }
+
+    /** cDPO's loss of one pair by hand: −(1−ε) log σ(x) − ε log σ(−x), x = β h. */
+    static double cdpo(double x, double epsilon) {
+        return (1 - epsilon) * nlSigmoid(x) + epsilon * nlSigmoid(-x);
+    }
+
+    @Test
+    void perPairLabelSmoothingMatchesAHandCalculation() {
+        double beta = 0.5;
+        NDArray h = manager.create(new float[] {2f, -1f}); // x = β h = (1, −0.5)
+        NDArray epsilon = manager.create(new float[] {0.3f, 0.1f}); // a soft label 0.7; the global ε 0.1
+        float[] loss = DpoLoss.sigmoid(h, beta, epsilon).toFloatArray();
+        assertEquals(0.7 * Math.log1p(Math.exp(-1)) + 0.3 * Math.log1p(Math.exp(1)), loss[0], 1e-6);
+        assertEquals(0.9 * Math.log1p(Math.exp(0.5)) + 0.1 * Math.log1p(Math.exp(-0.5)), loss[1], 1e-6);
+        assertEquals(DpoLoss.sigmoid(h, beta, 0.1).toFloatArray()[1], loss[1], 1e-7f); // one ε for all: the same
+        // the rule: 1 − label with soft labels on, the global ε for a pair without one or with them off
+        Example.Preference soft = new Example.Preference(Example.Turns.of("p"), Example.Turns.of("a"), Example.Turns.of("b"),
+                0, 0.7);
+        Example.Preference hard = new Example.Preference(soft.prompt(), soft.chosen(), soft.rejected(), 0, Double.NaN);
+        assertEquals(1 - 0.7, PreferenceBatch.smoothing(soft, 0.1, true));
+        assertEquals(0.1, PreferenceBatch.smoothing(hard, 0.1, true));
+        assertEquals(0.1, PreferenceBatch.smoothing(soft, 0.1, false));
+        assertTrue(new DpoConfig(config(1), 0.1, DpoConfig.LossType.SIGMOID, 0.1, 0, false).softLabels());
+        assertFalse(new DpoConfig(config(1), 0.1, DpoConfig.LossType.SIGMOID, 0, 0, false).softLabels());
+        assertFalse(new DpoConfig(config(1), 0.1, DpoConfig.LossType.ROBUST, 0.1, 0, false).softLabels());
+    }
+
+    /**
+     * ∂loss/∂h = β (σ(β h) − p) with p = 1 − ε, against central differences (float64): the implicit
+     * preference σ(β h) is pulled to the label. A label of ½ gives a zero gradient at h = 0 (and pulls h back
+     * to 0 elsewhere); a label below ½ pushes h below 0.
+     */
+    @Test
+    void theSoftLabelIsTheTargetOfTheImplicitPreference() {
+        double beta = 0.5, d = 1e-5;
+        double[] h = {0, 1.5, -1.5, 0, 2, -0.7};
+        double[] p = {0.5, 0.5, 0.5, 0.7, 0.2, 1.0};
+        double[] epsilon = new double[p.length];
+        for (int i = 0; i < p.length; i++) epsilon[i] = 1 - p[i];
+        NDArray eps = manager.create(epsilon);
+        for (int i = 0; i < h.length; i++) {
+            double[] up = h.clone(), down = h.clone();
+            up[i] += d;
+            down[i] -= d;
+            double numeric = (DpoLoss.sigmoid(manager.create(up), beta, eps).sum().getDouble()
+                    - DpoLoss.sigmoid(manager.create(down), beta, eps).sum().getDouble()) / (2 * d);
+            double sigma = 1 / (1 + Math.exp(-beta * h[i]));
+            assertEquals(beta * (sigma - p[i]), numeric, 1e-8, "pair " + i);
+        }
+    }
+
+    /**
+     * On the objective, with label_smoothing 0.1: a pair labelled 1.0 gets the plain sigmoid loss, one
+     * labelled 0.7 cDPO with ε 0.3, one without a label the global ε 0.1; with label_smoothing 0 labels are
+     * unused. Each pair's h is read from its rewards/margins (β h) alone.
+     */
+    @Test
+    void labelledPairsTrainCdpoWithOneMinusTheirLabel() throws Exception {
+        List<String> rows = pairs(3, 8);
+        rows.set(0, rows.get(0).replace("}]}", "}], \"label\": 1.0}"));
+        rows.set(1, rows.get(1).replace("}]}", "}], \"label\": 0.7}"));
+        Path data = write("soft.jsonl", rows);
+        double beta = 0.5;
+        try (Dataset d = Dataset.open(data, Format.PREFERENCE, false); TransformerPolicy policy = TinyModels.llama(manager, 2);
+                TransformerPolicy reference = TinyModels.llama(manager, 3)) { // a different reference: h ≠ 0
+            ExampleEncoder encoder = new ExampleEncoder(policy.tokenizer(), 64, false);
+            int pad = policy.tokenizer().padId();
+            DpoObjective smoothed = new DpoObjective(d, null, encoder, new DpoConfig(config(1), beta, DpoConfig.LossType.SIGMOID,
+                    0.1, 0, false), ReferencePolicy.shared(reference), pad);
+            DpoObjective plain = new DpoObjective(d, null, encoder, new DpoConfig(config(1), beta, DpoConfig.LossType.SIGMOID,
+                    0, 0, false), ReferencePolicy.shared(reference), pad);
+            double[] x = new double[3]; // β h per pair
+            for (int i = 0; i < 3; i++) x[i] = plain.loss(policy, new int[] {i}).metrics().get("rewards/margins");
+            for (double v : x) assertTrue(Math.abs(v) > 0.05, "h must not be ~0 for the test to tell losses apart: " + v);
+            assertEquals(nlSigmoid(x[0]), Scalars.toFloat(smoothed.loss(policy, new int[] {0}).loss()), 1e-5, "label 1.0: plain DPO");
+            assertEquals(cdpo(x[1], 0.3), Scalars.toFloat(smoothed.loss(policy, new int[] {1}).loss()), 1e-5, "label 0.7: ε 0.3");
+            assertEquals(cdpo(x[2], 0.1), Scalars.toFloat(smoothed.loss(policy, new int[] {2}).loss()), 1e-5, "no label: ε 0.1");
+            int[] all = {0, 1, 2};
+            assertEquals((nlSigmoid(x[0]) + cdpo(x[1], 0.3) + cdpo(x[2], 0.1)) / 3,
+                    Scalars.toFloat(smoothed.loss(policy, all).loss()), 1e-5, "one batch, ε per pair");
+            assertEquals((nlSigmoid(x[0]) + nlSigmoid(x[1]) + nlSigmoid(x[2])) / 3,
+                    Scalars.toFloat(plain.loss(policy, all).loss()), 1e-5, "label_smoothing 0: labels unused");
+            assertEquals("2 of 3 pairs carry a soft 'label': cDPO with label_smoothing 1 - label on them (0.1 on the rest)",
+                    smoothed.labelNote());
+            assertEquals("2 of 3 pairs carry a soft 'label'; set label_smoothing > 0 (sigmoid loss) to train on them (cDPO)",
+                    plain.labelNote());
         }
     }
 

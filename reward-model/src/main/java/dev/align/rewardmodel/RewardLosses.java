@@ -12,18 +12,25 @@ public final class RewardLosses {
 
     /**
      * Bradley–Terry over pairs (Ouyang et al. 2022, eq. 1; InstructGPT weights each of a prompt's
-     * C(K,2) pairs by 1/C(K,2) and keeps them in one batch element):
+     * C(K,2) pairs by 1/C(K,2) and keeps them in one batch element), with a soft target pₚ, the
+     * probability that the first response is the better one, as RL-CAI trains its preference model on
+     * a feedback model's probabilities (Bai et al. 2022; cross-entropy against pₚ):
      *
-     * <pre>  loss = Σₚ wₚ · −log σ(r_betterₚ − r_worseₚ − marginₚ)</pre>
+     * <pre>  Δₚ = r_betterₚ − r_worseₚ − marginₚ
+     *  loss = Σₚ wₚ · [ −pₚ log σ(Δₚ) − (1−pₚ) log σ(−Δₚ) ],   ∂/∂Δₚ = wₚ (σ(Δₚ) − pₚ)</pre>
+     *
+     * pₚ = 1 is the hard loss −log σ(Δₚ).
      *
      * @param better (P) rewards of the preferred responses
      * @param worse (P) rewards of the other responses
      * @param margin (P) required gap (0 when the data gives none)
+     * @param target (P) pₚ (1 when the data gives no soft label)
      * @param weight (P) pair weights, summing to 1 over the batch
      */
-    public static NDArray bradleyTerry(NDArray better, NDArray worse, NDArray margin, NDArray weight) {
-        NDArray gap = better.sub(worse).sub(margin);
-        return softplus(gap.neg()).mul(weight).sum(); // −log σ(x) = softplus(−x)
+    public static NDArray bradleyTerry(NDArray better, NDArray worse, NDArray margin, NDArray target, NDArray weight) {
+        NDArray gap = better.sub(worse).sub(margin); // (P)
+        NDArray hard = softplus(gap.neg()).mul(target); // −log σ(x) = softplus(−x)
+        return hard.add(softplus(gap).mul(target.neg().add(1f))).mul(weight).sum();
     }
 
     /**
@@ -32,9 +39,13 @@ public final class RewardLosses {
      *
      * <pre>  loss = Σₛ wₛ · ( |Gₛ| · log Σ_{j∈Rₛ} exp(rⱼ) − Σ_{i∈Gₛ} rᵢ )</pre>
      *
+     * A stage may pick softly, {@code chosen} holding a distribution qₛ over Rₛ (a pair's soft label p
+     * as (p, 1−p)): the stage's loss is then the cross-entropy log Σ exp(rⱼ) − Σᵢ qₛᵢ rᵢ, which for a pair
+     * is {@link #bradleyTerry}'s soft loss without a margin.
+     *
      * @param rewards (N) rewards of every response in the batch
      * @param remaining (S, N) 1 where response j is still unranked at stage s (Rₛ)
-     * @param chosen (S, N) 1 where response i is picked at stage s (Gₛ ⊆ Rₛ)
+     * @param chosen (S, N) 1 where response i is picked at stage s (Gₛ ⊆ Rₛ), or its share of a soft pick
      * @param weight (S) stage weights, summing to 1 over the batch
      */
     public static NDArray plackettLuce(NDArray rewards, NDArray remaining, NDArray chosen, NDArray weight) {

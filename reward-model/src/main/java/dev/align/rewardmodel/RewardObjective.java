@@ -27,6 +27,11 @@ import java.util.Map;
  * scores higher), {@code margin} (mean reward gap over those pairs) and {@code min_reward},
  * {@code mean_reward}, {@code max_reward}. Pairs whose labels tie are not counted.
  *
+ * <p>A pair with a soft {@code label} p (AI feedback's probability that its chosen response is better)
+ * trains on the soft Bradley–Terry target, −p log σ(Δ) − (1−p) log σ(−Δ) with Δ = r_c − r_r − margin, as
+ * RL-CAI trains its preference model ({@link RewardLosses#bradleyTerry}); listwise, its one stage picks
+ * (p, 1−p). Accuracy still counts r_c > r_r.
+ *
  * <p>As TRL's RewardTrainer, a row with a response longer than max_length (prompt and response
  * together) is dropped before training rather than scored on a cut sequence; every logged line
  * carries {@code num_dropped_too_long}, the number of training rows dropped, and evaluation
@@ -62,18 +67,21 @@ public final class RewardObjective implements Objective {
         return rows;
     }
 
-    /** One prompt's responses with their labels (higher is better) and, for a pair, its margin. */
-    record Group(List<TokenizedExample> responses, double[] labels, double margin) {}
+    /**
+     * One prompt's responses with their labels (higher is better) and, for a pair, its margin and the
+     * probability that its chosen response is better: the row's soft {@code label}, 1 when it has none.
+     */
+    record Group(List<TokenizedExample> responses, double[] labels, double margin, double target) {}
 
     Group group(Example example) {
         if (example instanceof Example.Preference p) {
             return new Group(List.of(scorer.encode(p.prompt(), p.chosen()), scorer.encode(p.prompt(), p.rejected())),
-                    new double[] {1, 0}, p.margin());
+                    new double[] {1, 0}, p.margin(), p.hasLabel() ? p.label() : 1);
         }
         if (example instanceof Example.Ranked r) {
             List<TokenizedExample> rows = new ArrayList<>();
             for (Example.Turns response : r.responses()) rows.add(scorer.encode(r.prompt(), response));
-            return new Group(rows, r.scores(), 0);
+            return new Group(rows, r.scores(), 0, 1);
         }
         throw new IllegalArgumentException("reward training needs preference or ranked rows, not "
                 + example.getClass().getSimpleName());
@@ -155,7 +163,7 @@ public final class RewardObjective implements Objective {
         NDArray worse = s.worse.matMul(column).squeeze(1); // (P)
         NDArray loss = config.loss() == RewardConfig.RankingLoss.LISTWISE
                 ? RewardLosses.plackettLuce(rewards, s.remaining, s.chosen, s.stageWeight)
-                : RewardLosses.bradleyTerry(better, worse, s.margin, s.pairWeight);
+                : RewardLosses.bradleyTerry(better, worse, s.margin, s.target, s.pairWeight);
         if (config.centerRewardsCoefficient() != 0) {
             loss = loss.add(RewardLosses.centering(better, worse, s.pairWeight, config.centerRewardsCoefficient()));
         }
@@ -176,16 +184,18 @@ public final class RewardObjective implements Objective {
 
     /**
      * Selection matrices over the N responses of a micro-batch: ordered pairs (better, worse) with
-     * their margins and weights 1/(pairs of the prompt · prompts), and Plackett–Luce stages grouped
-     * by tied labels with weights 1/(stages of the prompt · prompts).
+     * their margins, soft targets and weights 1/(pairs of the prompt · prompts), and Plackett–Luce
+     * stages grouped by tied labels with weights 1/(stages of the prompt · prompts); a pair with a soft
+     * target p picks (p, 1−p) at its one stage.
      */
-    record Selections(NDArray better, NDArray worse, NDArray margin, NDArray pairWeight, NDArray remaining,
-            NDArray chosen, NDArray stageWeight) {
+    record Selections(NDArray better, NDArray worse, NDArray margin, NDArray target, NDArray pairWeight,
+            NDArray remaining, NDArray chosen, NDArray stageWeight) {
 
         static Selections of(NDManager manager, List<Group> groups, int n) {
             List<int[]> pairs = new ArrayList<>();
-            List<Float> margins = new ArrayList<>(), pairWeights = new ArrayList<>(), stageWeights = new ArrayList<>();
-            List<boolean[]> remaining = new ArrayList<>(), chosen = new ArrayList<>();
+            List<Float> margins = new ArrayList<>(), targets = new ArrayList<>(), pairWeights = new ArrayList<>(),
+                    stageWeights = new ArrayList<>();
+            List<float[]> remaining = new ArrayList<>(), chosen = new ArrayList<>();
             int offset = 0;
             for (Group g : groups) {
                 double[] l = g.labels();
@@ -199,20 +209,26 @@ public final class RewardObjective implements Objective {
                 int groupPairs = pairs.size() - before;
                 for (int p = 0; p < groupPairs; p++) {
                     margins.add((float) g.margin());
+                    targets.add((float) g.target());
                     pairWeights.add(1f / (groupPairs * groups.size()));
                 }
                 double[] levels = java.util.Arrays.stream(l).distinct().sorted().toArray(); // ascending
                 int stagesBefore = remaining.size();
                 for (int level = levels.length - 1; level >= 0; level--) {
-                    boolean[] rem = new boolean[n], pick = new boolean[n];
+                    float[] rem = new float[n], pick = new float[n];
                     int left = 0, picked = 0;
                     for (int i = 0; i < k; i++) {
-                        rem[offset + i] = l[i] <= levels[level];
-                        pick[offset + i] = l[i] == levels[level];
-                        left += rem[offset + i] ? 1 : 0;
-                        picked += pick[offset + i] ? 1 : 0;
+                        rem[offset + i] = l[i] <= levels[level] ? 1 : 0;
+                        pick[offset + i] = l[i] == levels[level] ? 1 : 0;
+                        left += (int) rem[offset + i];
+                        picked += (int) pick[offset + i];
                     }
                     if (left == 1 && picked == 1) continue; // the last single item: probability 1
+                    if (k == 2 && left == 2 && picked == 1) { // a pair: its one stage picks (p, 1−p)
+                        int first = l[0] > l[1] ? 0 : 1;
+                        pick[offset + first] = (float) g.target();
+                        pick[offset + 1 - first] = (float) (1 - g.target());
+                    }
                     remaining.add(rem);
                     chosen.add(pick);
                 }
@@ -227,7 +243,7 @@ public final class RewardObjective implements Objective {
             }
             Shape ps = new Shape(pairs.size(), n), ss = new Shape(remaining.size(), n);
             return new Selections(manager.create(better, ps), manager.create(worse, ps), manager.create(floats(margins)),
-                    manager.create(floats(pairWeights)), manager.create(flatten(remaining, n), ss),
+                    manager.create(floats(targets)), manager.create(floats(pairWeights)), manager.create(flatten(remaining, n), ss),
                     manager.create(flatten(chosen, n), ss), manager.create(floats(stageWeights)));
         }
 
@@ -237,11 +253,9 @@ public final class RewardObjective implements Objective {
             return out;
         }
 
-        private static float[] flatten(List<boolean[]> rows, int n) {
+        private static float[] flatten(List<float[]> rows, int n) {
             float[] out = new float[rows.size() * n];
-            for (int r = 0; r < rows.size(); r++) {
-                for (int j = 0; j < n; j++) out[r * n + j] = rows.get(r)[j] ? 1 : 0;
-            }
+            for (int r = 0; r < rows.size(); r++) System.arraycopy(rows.get(r), 0, out, r * n, n);
             return out;
         }
     }

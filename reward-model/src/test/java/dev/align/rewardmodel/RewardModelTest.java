@@ -13,6 +13,7 @@ import dev.align.core.TinyModels;
 import dev.align.core.io.Json;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.RewardStatistics;
+import dev.align.core.model.Scalars;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.train.Progress;
 import dev.align.core.train.Trainer;
@@ -88,15 +89,73 @@ class RewardModelTest extends EngineTest {
         NDArray pair = manager.create(new float[] {1, 1, 0}, new Shape(1, 3));
         NDArray first = manager.create(new float[] {1, 0, 0}, new Shape(1, 3));
         float bt = RewardLosses.bradleyTerry(manager.create(new float[] {2f}), manager.create(new float[] {0.5f}),
-                manager.create(new float[] {0f}), manager.create(new float[] {1f})).getFloat();
+                manager.create(new float[] {0f}), manager.create(new float[] {1f}), manager.create(new float[] {1f})).getFloat();
         assertEquals(Math.log1p(Math.exp(-1.5)), bt, 1e-6);
         assertEquals(bt, RewardLosses.plackettLuce(r, pair, first, manager.create(new float[] {1f})).getFloat(), 1e-6);
         // A margin raises the bar: −log σ(1.5 − 1)
         assertEquals(Math.log1p(Math.exp(-0.5)), RewardLosses.bradleyTerry(manager.create(new float[] {2f}),
-                manager.create(new float[] {0.5f}), manager.create(new float[] {1f}), manager.create(new float[] {1f}))
-                .getFloat(), 1e-6);
+                manager.create(new float[] {0.5f}), manager.create(new float[] {1f}), manager.create(new float[] {1f}),
+                manager.create(new float[] {1f})).getFloat(), 1e-6);
         assertEquals(0.1 * 2.5 * 2.5, RewardLosses.centering(manager.create(new float[] {2f}), manager.create(new float[] {0.5f}),
                 manager.create(new float[] {1f}), 0.1).getFloat(), 1e-5);
+    }
+
+    /**
+     * A soft label p: −p log σ(Δ) − (1−p) log σ(−Δ), Δ = r_c − r_r − margin (RL-CAI's preference model);
+     * p = 1 is the hard loss, bit for bit.
+     */
+    @Test
+    void softLabelsAreTheTargetOfBradleyTerry() {
+        NDArray better = manager.create(new float[] {2f, 0f}), worse = manager.create(new float[] {0.5f, 1f});
+        NDArray margin = manager.create(new float[] {0.5f, 0f}), weight = manager.create(new float[] {0.5f, 0.5f});
+        // Δ = (1, −1); pair 0 labelled 0.7, pair 1 labelled 0.2
+        double expected = 0.5 * (0.7 * Math.log1p(Math.exp(-1)) + 0.3 * Math.log1p(Math.exp(1)))
+                + 0.5 * (0.2 * Math.log1p(Math.exp(1)) + 0.8 * Math.log1p(Math.exp(-1)));
+        assertEquals(expected, RewardLosses.bradleyTerry(better, worse, margin, manager.create(new float[] {0.7f, 0.2f}), weight)
+                .getFloat(), 1e-6);
+        NDArray one = manager.create(new float[] {1f, 1f});
+        assertEquals(0.5 * (Math.log1p(Math.exp(-1)) + Math.log1p(Math.exp(1))),
+                RewardLosses.bradleyTerry(better, worse, margin, one, weight).getFloat(), 1e-6);
+        // ∂/∂Δ = w (σ(Δ) − p), against central differences in float64; p = ½ has no gradient at Δ = 0
+        double[] gaps = {1, -1, 0, 0, 2.5};
+        double[] p = {0.7, 0.2, 0.5, 1, 0.5};
+        double d = 1e-5;
+        for (int i = 0; i < gaps.length; i++) {
+            double[] up = {gaps[i] + d}, down = {gaps[i] - d};
+            NDArray zero = manager.create(new double[] {0}), target = manager.create(new double[] {p[i]});
+            NDArray w = manager.create(new double[] {1});
+            double numeric = (RewardLosses.bradleyTerry(manager.create(up), zero, zero, target, w).getDouble()
+                    - RewardLosses.bradleyTerry(manager.create(down), zero, zero, target, w).getDouble()) / (2 * d);
+            assertEquals(1 / (1 + Math.exp(-gaps[i])) - p[i], numeric, 1e-8, "gap " + gaps[i] + ", p " + p[i]);
+        }
+    }
+
+    /**
+     * On the objective: a pair labelled 0.7 trains −0.7 log σ(Δ) − 0.3 log σ(−Δ) (Δ from its logged
+     * reward gap; listwise, its stage picks (0.7, 0.3), the same loss without the margin); labelled 1.0 it
+     * trains exactly what the row without a label trains. Accuracy still counts r_c > r_r.
+     */
+    @Test
+    void aPairWithASoftLabelTrainsTowardsItsProbability() throws Exception {
+        String row = "{\"prompt\": \"rate 7:\", \"chosen\": \"great 7\", \"rejected\": \"awful 7\", \"margin\": 0.25";
+        Path data = write("soft.jsonl", List.of(row + ", \"label\": 0.7}", row + ", \"label\": 1.0}", row + "}"));
+        try (Dataset d = Dataset.open(data, Format.PREFERENCE, false); TransformerPolicy m = TinyModels.llama(manager, 2)) {
+            m.addScoreHead(3);
+            for (RewardConfig.RankingLoss loss : RewardConfig.RankingLoss.values()) {
+                RewardObjective o = new RewardObjective(d, null, new ResponseScorer(m, 64, 4), new RewardConfig(config(1), loss, 0));
+                var soft = o.loss(m, new int[] {0});
+                double gap = soft.metrics().get("margin"); // r_c − r_r
+                double delta = loss == RewardConfig.RankingLoss.PAIRWISE ? gap - 0.25 : gap; // listwise has no margin
+                // the hard loss differs from the soft one by 0.3·Δ (softplus(x) − softplus(−x) = x)
+                assertTrue(Math.abs(delta) > 1e-3, "Δ must not be ~0 for the test to tell losses apart: " + delta);
+                assertEquals(0.7 * Math.log1p(Math.exp(-delta)) + 0.3 * Math.log1p(Math.exp(delta)),
+                        Scalars.toFloat(soft.loss()), 1e-5, loss.toString());
+                assertEquals(gap > 0 ? 1.0 : 0.0, soft.metrics().get("accuracy"));
+                assertEquals(Scalars.toFloat(o.loss(m, new int[] {2}).loss()), Scalars.toFloat(o.loss(m, new int[] {1}).loss()), 0f,
+                        loss + ": label 1.0 is the hard loss");
+                assertEquals(Math.log1p(Math.exp(-delta)), Scalars.toFloat(o.loss(m, new int[] {1}).loss()), 1e-5, loss.toString());
+            }
+        }
     }
 
     @Test
@@ -121,7 +180,8 @@ class RewardModelTest extends EngineTest {
         rows.add("{\"prompt\": \"rate 7:\", \"responses\": [\"great 7\", \"awful 7\"], \"ranking\": [0, 1]}");
         Path data = write("grad.jsonl", rows);
         Path pairs = write("pairs.jsonl", List.of("{\"prompt\": \"rate 7:\", \"chosen\": \"great 7\", \"rejected\": \"awful 7\", \"margin\": 0.5}",
-                "{\"prompt\": \"rate 8:\", \"chosen\": \"fine 8\", \"rejected\": \"awful 8\"}"));
+                "{\"prompt\": \"rate 8:\", \"chosen\": \"fine 8\", \"rejected\": \"awful 8\"}",
+                "{\"prompt\": \"rate 9:\", \"chosen\": \"fine 9\", \"rejected\": \"great 9\", \"label\": 0.3}"));
         try (Dataset ranked = Dataset.open(data, Format.RANKED, false); Dataset pref = Dataset.open(pairs, Format.PREFERENCE, false);
                 TransformerPolicy m = TinyModels.llama(manager, 2)) {
             m.addScoreHead(3);
