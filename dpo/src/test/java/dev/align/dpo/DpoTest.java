@@ -191,6 +191,28 @@ class DpoTest extends EngineTest {
         }
     }
 
+    /**
+     * Every pair labelled 0.75: cDPO fits the implicit preference σ(β h) to 0.75, so rewards/margins (β h)
+     * settles at logit(0.75) = ln 3 and the loss at the label's entropy H(0.75), where plain DPO drives β h
+     * without bound (and the global ε 0.1 alone would settle at ln 9).
+     */
+    @Test
+    void cdpoOnSoftLabelsLearnsTheLabelledProbability() throws Exception {
+        List<String> rows = new ArrayList<>();
+        for (String row : pairs(96, 4)) rows.add(row.replace("}]}", "}], \"label\": 0.75}"));
+        Path data = write("soft.jsonl", rows);
+        double entropy = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));
+        try (Dataset d = Dataset.open(data, Format.PREFERENCE, false); TransformerPolicy m = TinyModels.llama(manager, 5)) {
+            TrainingConfig c = config(60).with(Map.of("logging_steps", 12), "test"); // metrics average a logging window
+            Trainer.Result r = new DpoTrainer(m, null, new DpoConfig(c, 0.5, DpoConfig.LossType.SIGMOID, 0.1, 0, true))
+                    .train(d, null, tmp.resolve("out"), Map.of(), false, Progress.Factory.NONE);
+            Map<String, Object> last = r.log().get(r.log().size() - 1);
+            assertEquals(Math.log(3), (double) last.get("rewards/margins"), 0.02, last.toString());
+            assertEquals(entropy, (double) last.get("loss"), 1e-3, last.toString());
+            assertEquals(1.0, (double) last.get("rewards/accuracies"), last.toString());
+        }
+    }
+
     @Test
     void precomputedReferenceLogProbsGiveTheSameLosses() throws Exception {
         Path data = write("pairs.jsonl", pairs(24, 3));

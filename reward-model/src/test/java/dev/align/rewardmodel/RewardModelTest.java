@@ -158,6 +158,34 @@ class RewardModelTest extends EngineTest {
         }
     }
 
+    /**
+     * Every pair labelled 0.75: the reward gap r_c − r_r settles at logit(0.75) = ln 3 and the loss at the
+     * label's entropy H(0.75), pairwise and listwise, where hard labels would drive the gap without bound.
+     */
+    @Test
+    void softLabelsAreLearnedAsProbabilities() throws Exception {
+        List<String> rows = new ArrayList<>();
+        Random random = new Random(1);
+        for (int i = 0; i < 64; i++) {
+            int n = random.nextInt(1000);
+            rows.add("{\"prompt\": \"rate " + n + ":\", \"chosen\": \"great " + n + "\", \"rejected\": \"awful " + n
+                    + "\", \"label\": 0.75}");
+        }
+        Path data = write("soft.jsonl", rows);
+        double entropy = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));
+        for (RewardConfig.RankingLoss loss : RewardConfig.RankingLoss.values()) {
+            try (Dataset d = Dataset.open(data, Format.PREFERENCE, false); TransformerPolicy m = TinyModels.llama(manager, 4)) {
+                TrainingConfig c = config(80).with(Map.of("logging_steps", 10, "eval_steps", 0), "test"); // metrics average a window
+                Trainer.Result r = new RewardTrainer(m, new RewardConfig(c, loss, 0))
+                        .train(d, null, tmp.resolve("rm-" + loss), Map.of(), false, Progress.Factory.NONE);
+                Map<String, Object> last = r.log().get(r.log().size() - 1);
+                assertEquals(Math.log(3), (double) last.get("margin"), 0.02, loss + ": " + last);
+                assertEquals(entropy, (double) last.get("loss"), 1e-3, loss + ": " + last);
+                assertEquals(1.0, (double) last.get("accuracy"), loss + ": " + last);
+            }
+        }
+    }
+
     @Test
     void inARankingEveryPairIsWeightedOneOverPairs() throws Exception {
         Path data = write("ranked.jsonl", List.of("{\"prompt\": \"p\", \"responses\": [\"a\", \"b\", \"c\"], \"ranking\": [2, 0, 1]}"));
