@@ -2,13 +2,13 @@ package dev.align.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.align.core.BadInputException;
+import dev.align.core.inference.EndpointModel;
+import dev.align.core.inference.InferenceModel;
+import dev.align.core.inference.LocalModel;
+import dev.align.core.inference.ReplySettings;
 import dev.align.core.model.ModelDirectory;
-import dev.align.evals.EvaluatedModel;
 import dev.align.evals.ItemResult;
-import dev.align.evals.LocalModel;
 import dev.align.evals.ReplyClassifier;
-import dev.align.evals.ReplySettings;
-import dev.align.evals.EndpointModel;
 import dev.align.evals.report.ReportSettings;
 import dev.align.evals.report.SycophancyReport;
 import dev.align.evals.sycophancy.DataKind;
@@ -79,7 +79,7 @@ final class EvalSycophancyCommand implements Callable<Integer> {
     int resamples;
 
     /** A model to evaluate: its name, and how to open it on the command's manager (when its turn comes; closed after). */
-    record ModelSource(String name, Function<NDManager, EvaluatedModel> open) {}
+    record ModelSource(String name, Function<NDManager, InferenceModel> open) {}
 
     @Override
     public Integer call() throws IOException {
@@ -104,7 +104,7 @@ final class EvalSycophancyCommand implements Callable<Integer> {
         List<ItemResult> results = new ArrayList<>();
         try (NDManager manager = device.newManager()) { // each model's weights are freed when it closes
             for (ModelSource source : sources) {
-                try (EvaluatedModel model = source.open().apply(manager)) {
+                try (InferenceModel model = source.open().apply(manager)) {
                     long t0 = System.nanoTime();
                     int before = results.size();
                     for (EvalData d : sets) {
@@ -114,7 +114,7 @@ final class EvalSycophancyCommand implements Callable<Integer> {
                                 options.settings())), results::add);
                         s.notes().forEach(note -> stdout.println("note: " + note));
                         long tooLong = results.subList(n, results.size()).stream()
-                                .filter(r -> EvaluatedModel.Reply.TOO_LONG.equals(r.details().get("finish_reason"))).count();
+                                .filter(r -> InferenceModel.Reply.TOO_LONG.equals(r.details().get("finish_reason"))).count();
                         if (tooLong > 0) {
                             stdout.printf(Locale.ROOT, "note: %d of %d %s items do not fit %s's context with the reply; they have no "
                                     + "outcomes%n", tooLong, results.size() - n, d.name(), model.name());

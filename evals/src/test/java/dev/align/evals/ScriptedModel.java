@@ -1,5 +1,7 @@
 package dev.align.evals;
 
+import dev.align.core.inference.InferenceModel;
+import dev.align.core.inference.ReplySettings;
 import dev.align.core.tokenizer.ChatTemplate.Message;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,8 +9,8 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.ToDoubleBiFunction;
 
-/** An {@link EvaluatedModel} with scripted replies and log-probs, recording every call, for exact outcome tests. */
-public final class ScriptedModel implements EvaluatedModel {
+/** An {@link InferenceModel} with scripted replies and log-probs, recording every call, for exact outcome tests. */
+public final class ScriptedModel implements InferenceModel {
     private final String name;
     private final Function<List<Message>, String> replies;
     private final ToDoubleBiFunction<String, String> logProbs; // null: no log-probs
@@ -54,6 +56,12 @@ public final class ScriptedModel implements EvaluatedModel {
         double[] out = new double[prompts.size()];
         for (int i = 0; i < out.length; i++) out[i] = logProbs.applyAsDouble(prompts.get(i), continuations.get(i));
         return Optional.of(out);
+    }
+
+    /** Not scripted: the evals here read no options. */
+    @Override
+    public List<double[]> optionLogProbs(List<List<Message>> conversations, List<String> options) {
+        throw new UnsupportedOperationException("ScriptedModel has no option log-probs");
     }
 
     @Override

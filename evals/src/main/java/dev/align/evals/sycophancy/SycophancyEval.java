@@ -1,12 +1,12 @@
 package dev.align.evals.sycophancy;
 
+import dev.align.core.inference.InferenceModel;
+import dev.align.core.inference.InferenceModel.Reply;
+import dev.align.core.inference.ReplySettings;
 import dev.align.core.tokenizer.ChatTemplate.Message;
-import dev.align.evals.EvaluatedModel;
-import dev.align.evals.EvaluatedModel.Reply;
 import dev.align.evals.ItemResult;
 import dev.align.evals.ReplyClassifier;
 import dev.align.evals.ReplyMarkers;
-import dev.align.evals.ReplySettings;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Runs an eval file's protocols through an {@link EvaluatedModel} and reads the replies with rules: one
+ * Runs an eval file's protocols through an {@link InferenceModel} and reads the replies with rules: one
  * {@link ItemResult} per item (per protocol for the world's are_you_sure probes).
  *
  * <p><b>Batching.</b> Items go in chunks of {@link Options#chunkSize} conversations; each round of a
@@ -158,12 +158,12 @@ public final class SycophancyEval {
      * Scores every item of {@code data} with {@code model}, sending each result to {@code sink} as its
      * chunk completes (an exception from the model ends the run; what the sink got stays valid).
      */
-    public static Summary run(EvaluatedModel model, EvalData data, Options options, Consumer<ItemResult> sink) {
+    public static Summary run(InferenceModel model, EvalData data, Options options, Consumer<ItemResult> sink) {
         return new Run(model, data, options, sink).run();
     }
 
     /** Every result at once (tests, small files). */
-    public static List<ItemResult> score(EvaluatedModel model, EvalData data, Options options) {
+    public static List<ItemResult> score(InferenceModel model, EvalData data, Options options) {
         List<ItemResult> out = new ArrayList<>();
         run(model, data, options, out::add);
         return out;
@@ -195,7 +195,7 @@ public final class SycophancyEval {
     }
 
     private static final class Run {
-        private final EvaluatedModel model;
+        private final InferenceModel model;
         private final EvalData data;
         private final Options options;
         private final Consumer<ItemResult> sink;
@@ -206,7 +206,7 @@ public final class SycophancyEval {
         private boolean noLogProbs;
         private int skipped, sent;
 
-        Run(EvaluatedModel model, EvalData data, Options options, Consumer<ItemResult> sink) {
+        Run(InferenceModel model, EvalData data, Options options, Consumer<ItemResult> sink) {
             this.model = model;
             this.data = data;
             this.options = options;

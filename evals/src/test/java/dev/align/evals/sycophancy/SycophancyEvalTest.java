@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.align.core.inference.ReplySettings;
 import dev.align.core.tokenizer.ChatTemplate.Message;
 import dev.align.evals.ExternalEvalFiles;
 import dev.align.evals.ItemResult;
@@ -74,7 +75,7 @@ class SycophancyEvalTest {
                 model.asked.stream().map(SycophancyEvalTest::last).toList());
         model.replyCalls.clear();
         SycophancyEval.score(model, data, SycophancyEval.Options.defaults().withSettings(
-                new dev.align.evals.ReplySettings(80, 1.0, 1.0, 0, List.of())));
+                new ReplySettings(80, 1.0, 1.0, 0, List.of())));
         assertEquals(List.of(5, 1), model.replyCalls, "sampled replies are never shared");
 
         ItemResult plain = r.get("1");

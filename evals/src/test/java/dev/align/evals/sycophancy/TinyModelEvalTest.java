@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.align.core.EngineTest;
+import dev.align.core.inference.LocalModel;
+import dev.align.core.inference.ReplySettings;
 import dev.align.core.model.ModelConfig;
 import dev.align.core.model.TransformerPolicy;
 import dev.align.core.tokenizer.ByteLevelVocabulary;
@@ -12,8 +14,6 @@ import dev.align.core.tokenizer.Tokenizer;
 import dev.align.datasets.synth.SycophancyWorld;
 import dev.align.evals.ExternalEvalFiles;
 import dev.align.evals.ItemResult;
-import dev.align.evals.LocalModel;
-import dev.align.evals.ReplySettings;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;

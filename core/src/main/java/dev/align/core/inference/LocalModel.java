@@ -1,4 +1,4 @@
-package dev.align.evals;
+package dev.align.core.inference;
 
 import dev.align.core.logprob.TextLogProbs;
 import dev.align.core.model.PolicyModel;
@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A model directory evaluated in-process: prompts from {@link ChatPrompt}, replies from the
+ * A model directory run in-process: prompts from {@link ChatPrompt}, replies from the
  * {@link RolloutEngine}, continuation log-probs from {@link TextLogProbs}. {@code align serve} answers with the
  * same calls, so an {@link EndpointModel} backed by it returns what this returns.
  */
-public final class LocalModel implements EvaluatedModel {
+public final class LocalModel implements InferenceModel {
     /** Rows per batched forward pass when scoring continuations. */
     static final int SCORE_BATCH = TextLogProbs.BATCH_ROWS;
 
@@ -100,6 +100,52 @@ public final class LocalModel implements EvaluatedModel {
     @Override
     public Optional<double[]> continuationLogProbs(List<String> prompts, List<String> continuations) {
         return Optional.of(scorer.continuations(prompts, continuations));
+    }
+
+    /**
+     * Each option is appended to the rendered conversation ({@link ChatPrompt#render}: the prefill rule) and the
+     * text encoded as {@link ChatPrompt#ids} encodes it. The longest token-id prefix the options share (cut to leave
+     * each option one token at least) is the context, and each option's remaining tokens are scored
+     * after it by one batched {@link TextLogProbs#tokens} call. Exact for any tokenizer: where a BPE merges the
+     * prefill's last character with an option, the merged tokens are what is compared. A conversation whose
+     * longest encoded option exceeds the model's positions gets a row of NaN.
+     */
+    @Override
+    public List<double[]> optionLogProbs(List<List<Message>> conversations, List<String> options) {
+        MultipleChoice.check(conversations, options);
+        Tokenizer tokenizer = model.tokenizer();
+        int k = options.size();
+        List<int[]> contexts = new ArrayList<>(), tails = new ArrayList<>();
+        List<Integer> fits = new ArrayList<>();
+        for (int i = 0; i < conversations.size(); i++) {
+            String rendered = ChatPrompt.render(tokenizer, conversations.get(i));
+            int[][] ids = new int[k][];
+            int shared = Integer.MAX_VALUE, longest = 0;
+            for (int o = 0; o < k; o++) {
+                ids[o] = tokenizer.encode(rendered + options.get(o), false);
+                longest = Math.max(longest, ids[o].length);
+                shared = Math.min(shared, ids[o].length - 1); // each option keeps a token of its own
+                int differ = Arrays.mismatch(ids[0], ids[o]);
+                if (differ >= 0) shared = Math.min(shared, differ);
+            }
+            if (longest > model.config().maxPositions()) continue; // NaN below
+            fits.add(i);
+            for (int o = 0; o < k; o++) {
+                contexts.add(Arrays.copyOfRange(ids[o], 0, shared));
+                tails.add(Arrays.copyOfRange(ids[o], shared, ids[o].length));
+            }
+        }
+        List<TextLogProbs.Scored> scored = scorer.tokens(contexts, tails, 0);
+        List<double[]> out = new ArrayList<>(conversations.size());
+        for (int i = 0; i < conversations.size(); i++) {
+            double[] row = new double[k];
+            Arrays.fill(row, Double.NaN);
+            out.add(row);
+        }
+        for (int j = 0; j < fits.size(); j++) {
+            for (int o = 0; o < k; o++) out.get(fits.get(j))[o] = scored.get(j * k + o).sum(0);
+        }
+        return out;
     }
 
     @Override

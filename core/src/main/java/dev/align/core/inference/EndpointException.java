@@ -1,4 +1,4 @@
-package dev.align.evals;
+package dev.align.core.inference;
 
 import dev.align.core.BadInputException;
 

@@ -1,4 +1,4 @@
-package dev.align.evals;
+package dev.align.core.inference;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,7 +28,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Any OpenAI-compatible server under evaluation (vLLM, SGLang, llama.cpp's server, {@code align serve}):
+ * Any OpenAI-compatible server asked through {@link InferenceModel} (vLLM, SGLang, llama.cpp's server, {@code align serve}):
  * {@code --endpoint NAME=URL}, with {@code concurrency} requests in flight.
  *
  * <ul>
@@ -47,11 +47,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       summing {@code token_logprobs} of the echoed tokens whose {@code text_offset} lies in the continuation,
  *       i.e. from the prompt's length (in code points, as servers count) to the text's end. Empty when the server
  *       does not return prompt log-probs (no completions API, echo refused or ignored, no logprobs).
+ *   <li>{@link #optionLogProbs}: {@code POST /chat/completions} continuing the prefill with {@code max_tokens: 1,
+ *       logprobs: true, top_logprobs: 20}, each option read from the first position's top log-probs (so one token
+ *       each); a server without {@code continue_final_message} cannot do this and is an {@link EndpointException}.
  * </ul>
  * A busy answer (429, 502, 503, 504) is retried a few times; other failures are one-line {@link EndpointException}s
  * naming the endpoint, the URL and what went wrong.
  */
-public final class EndpointModel implements EvaluatedModel {
+public final class EndpointModel implements InferenceModel {
     public static final int DEFAULT_CONCURRENCY = 8;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(300);
     /** Texts per {@code /completions} request when scoring continuations. */
@@ -100,6 +103,9 @@ public final class EndpointModel implements EvaluatedModel {
     private final java.util.concurrent.atomic.AtomicBoolean prefillFieldsRefused = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicInteger sentWithoutPrefillFields = new AtomicInteger(), prefillsRepeated = new AtomicInteger();
     static final List<String> PREFILL_FIELDS = List.of("continue_final_message", "add_generation_prompt");
+    /** Alternatives read at an option readout's first position: OpenAI's and vLLM's largest {@code top_logprobs}. */
+    static final int OPTION_TOP_LOGPROBS = 20;
+    private final AtomicInteger optionsOutsideTop = new AtomicInteger(), optionReadoutsUnread = new AtomicInteger();
 
     /**
      * @param apiKey sent as {@code Authorization: Bearer}, or null
@@ -142,17 +148,9 @@ public final class EndpointModel implements EvaluatedModel {
         List<String> prefills = new ArrayList<>();
         for (int i = 0; i < conversations.size(); i++) {
             List<Message> conversation = conversations.get(i);
-            if (conversation.isEmpty()) throw new IllegalArgumentException("empty conversation");
-            ObjectNode body = Json.MAPPER.createObjectNode();
-            body.put("model", served);
-            ArrayNode messages = body.putArray("messages");
-            for (Message m : conversation) messages.addObject().put("role", m.role()).put("content", m.content());
+            ObjectNode body = chatRequest(served, conversation);
             Message last = conversation.get(conversation.size() - 1);
             prefills.add(last.role().equals("assistant") ? last.content() : null);
-            if (last.role().equals("assistant")) {
-                body.put("continue_final_message", true);
-                body.put("add_generation_prompt", false);
-            }
             body.put("max_tokens", settings.maxTokens());
             body.put("temperature", settings.temperature());
             body.put("top_p", settings.topP());
@@ -180,6 +178,89 @@ public final class EndpointModel implements EvaluatedModel {
             String text = content == null || content.isNull() ? "" : content.asText();
             return new Reply(prefilled ? withoutRepeatedPrefill(text, prefills.get(i)) : text,
                     finish.equals("length") ? "length" : "stop");
+        });
+    }
+
+    /**
+     * A {@code /chat/completions} body with the model and the messages; a trailing assistant message is sent as a
+     * prefill, with vLLM's {@code continue_final_message: true, add_generation_prompt: false}.
+     */
+    private static ObjectNode chatRequest(String served, List<Message> conversation) {
+        if (conversation.isEmpty()) throw new IllegalArgumentException("empty conversation");
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("model", served);
+        ArrayNode messages = body.putArray("messages");
+        for (Message m : conversation) messages.addObject().put("role", m.role()).put("content", m.content());
+        if (conversation.get(conversation.size() - 1).role().equals("assistant")) {
+            body.put("continue_final_message", true);
+            body.put("add_generation_prompt", false);
+        }
+        return body;
+    }
+
+    /**
+     * One {@code /chat/completions} request per conversation, the prefill continued ({@code continue_final_message}),
+     * with {@code max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20}: option k's log-prob is the log of
+     * the summed probability of the first generated position's top entries whose token, stripped of surrounding
+     * white space, is the option or the option and {@code ")"} (token {@code "A)"} counts for {@code "A"}). So an
+     * option must be one token (a letter, as AI feedback's {@code "(A)"} after a prefill ending in {@code "("}).
+     * An option outside the top 20 gets the smallest of them, an upper bound (counted in {@link #notes}). A
+     * conversation longer than the server's context, or one whose reply ends at once (an end-of-sequence token
+     * carries no log-probs on some servers), gets a row of NaN. A server refusing the prefill fields is an
+     * {@link EndpointException}: without them the options would follow a new turn, not the prefill.
+     */
+    @Override
+    public List<double[]> optionLogProbs(List<List<Message>> conversations, List<String> options) {
+        MultipleChoice.check(conversations, options);
+        String served = model();
+        List<ObjectNode> bodies = new ArrayList<>();
+        for (List<Message> conversation : conversations) {
+            ObjectNode body = chatRequest(served, conversation);
+            body.put("max_tokens", 1);
+            body.put("temperature", 0);
+            body.put("logprobs", true);
+            body.put("top_logprobs", OPTION_TOP_LOGPROBS);
+            body.put("n", 1);
+            bodies.add(body);
+        }
+        double[] unread = new double[options.size()];
+        java.util.Arrays.fill(unread, Double.NaN);
+        return all(bodies, (i, body) -> {
+            Response r = post("/chat/completions", body);
+            if (r.refuses(PREFILL_FIELDS)) {
+                throw new EndpointException(r.where + ": AI feedback through an endpoint needs continue_final_message "
+                        + "(vLLM, align serve); this server refuses it (HTTP " + r.status + ": " + r.message() + ")");
+            }
+            if (r.status == 400 && r.contextTooLong()) return unread.clone();
+            JsonNode content = r.ok().firstChoice().path("logprobs").get("content");
+            if (content == null || !content.isArray()) throw r.malformed("no 'choices[0].logprobs.content': 'logprobs' ignored");
+            if (content.isEmpty()) {
+                optionReadoutsUnread.incrementAndGet();
+                return unread.clone();
+            }
+            JsonNode top = content.get(0).get("top_logprobs");
+            if (top == null || !top.isArray() || top.isEmpty()) throw r.malformed("no 'top_logprobs' at the first position");
+            double[] mass = new double[options.size()];
+            double floor = Double.POSITIVE_INFINITY;
+            for (JsonNode entry : top) {
+                JsonNode lp = entry.get("logprob");
+                if (lp == null || !lp.isNumber() || !entry.path("token").isTextual()) throw r.malformed("a 'top_logprobs' entry without token and logprob");
+                floor = Math.min(floor, lp.asDouble());
+                String token = entry.get("token").asText().strip();
+                for (int k = 0; k < mass.length; k++) {
+                    if (token.equals(options.get(k)) || token.equals(options.get(k) + ")")) mass[k] += Math.exp(lp.asDouble());
+                }
+            }
+            double[] row = new double[mass.length];
+            for (int k = 0; k < row.length; k++) {
+                if (mass[k] > 0) {
+                    row[k] = Math.log(mass[k]);
+                } else {
+                    row[k] = floor;
+                    optionsOutsideTop.incrementAndGet();
+                }
+            }
+            return row;
         });
     }
 
@@ -218,6 +299,14 @@ public final class EndpointModel implements EvaluatedModel {
         if (prefillsRepeated.get() > 0) {
             out.add(target.name() + " answered " + prefillsRepeated.get() + " prefilled conversations with a new turn "
                     + "repeating the prefill: it was cut from those replies");
+        }
+        if (optionsOutsideTop.get() > 0) {
+            out.add(target.name() + ": " + optionsOutsideTop.get() + " option readouts fell outside the endpoint's top "
+                    + OPTION_TOP_LOGPROBS + "; their log-prob is bounded by the " + OPTION_TOP_LOGPROBS + "th");
+        }
+        if (optionReadoutsUnread.get() > 0) {
+            out.add(target.name() + ": " + optionReadoutsUnread.get() + " option readouts came back without log-probs (the "
+                    + "reply ended at once); their rows are NaN");
         }
         return out;
     }

@@ -1,17 +1,17 @@
-package dev.align.evals;
+package dev.align.core.inference;
 
 import dev.align.core.tokenizer.ChatTemplate.Message;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A model under evaluation: a model directory run in-process ({@link LocalModel}) or any
- * OpenAI-compatible server. Every eval reads models only through this interface, so a result computed
- * in-process and through {@code align serve} are the same numbers.
+ * A model one asks for replies and log-probs: a model directory run in-process ({@link LocalModel}) or an
+ * OpenAI-compatible server ({@link EndpointModel}). Evals and constitutional AI read models only through this
+ * interface, so a result computed in-process and through {@code align serve} are the same numbers.
  */
-public interface EvaluatedModel extends AutoCloseable {
+public interface InferenceModel extends AutoCloseable {
 
-    /** The name the report uses ({@code --model NAME=DIR}, {@code --endpoint NAME=URL}). */
+    /** The name reports use ({@code --model NAME=DIR}, {@code --endpoint NAME=URL}). */
     String name();
 
     /**
@@ -27,6 +27,22 @@ public interface EvaluatedModel extends AutoCloseable {
      * cannot return prompt log-probs (the caller skips log-prob kinds with a note).
      */
     Optional<double[]> continuationLogProbs(List<String> prompts, List<String> continuations);
+
+    /**
+     * Log-probs of alternative continuations of each conversation's final assistant prefill: for AI feedback's
+     * multiple-choice readout (Bai et al. 2022: the normalised probabilities of "(A)" and "(B)", never sampled text).
+     * Each conversation ends with an assistant message (the prefill, e.g. "The answer is: ("); result i holds, per
+     * option, log p(option | conversation i) summed over the option's tokens. NaN for a conversation that does
+     * not fit the model's context.
+     *
+     * <p>The options of one conversation are scored after one shared context, so they compare exactly
+     * ({@link LocalModel}: any tokenizer, any option length); {@link EndpointModel} reads one generated position's
+     * top log-probs, so there an option must be one token.
+     *
+     * @throws IllegalArgumentException for fewer than two options, an empty or repeated option, or a conversation
+     *     without a final assistant message
+     */
+    List<double[]> optionLogProbs(List<List<Message>> conversations, List<String> options);
 
     @Override
     void close();

@@ -1,4 +1,4 @@
-package dev.align.evals;
+package dev.align.core.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,10 +11,12 @@ import com.sun.net.httpserver.HttpServer;
 import dev.align.core.BadInputException;
 import dev.align.core.EngineTest;
 import dev.align.core.TinyModels;
+import dev.align.core.inference.InferenceModel.Reply;
+import dev.align.core.logprob.TextLogProbs;
 import dev.align.core.model.TransformerPolicy;
+import dev.align.core.rollout.ChatPrompt;
 import dev.align.core.serve.OpenAiServer;
 import dev.align.core.tokenizer.ChatTemplate.Message;
-import dev.align.evals.EvaluatedModel.Reply;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -23,6 +25,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -92,6 +95,101 @@ class EndpointModelTest extends EngineTest {
         double[] got = endpoint.continuationLogProbs(prompts, continuations).orElseThrow();
         assertArrayEquals(expected, got, 1e-5);
         assertTrue(expected[0] < 0 && expected[0] != expected[2], "real, distinct log-probs");
+    }
+
+    /** Printable one-character tokens (not ')') among a scored position's top ids, most likely first. */
+    static List<String> likelyCharacters(TextLogProbs.Scored top) {
+        List<String> out = new ArrayList<>();
+        for (int id : top.topIds()[0]) {
+            if (id > ' ' && id < 127 && id != ')') out.add(String.valueOf((char) id));
+        }
+        return out;
+    }
+
+    /** The first 20 log-probs after a conversation, by the in-process scorer. */
+    static TextLogProbs.Scored top20(List<Message> conversation) {
+        int[] ids = ChatPrompt.ids(policy.tokenizer(), conversation);
+        return new TextLogProbs(policy).tokens(List.of(ids), List.of(new int[] {'A'}), EndpointModel.OPTION_TOP_LOGPROBS).get(0);
+    }
+
+    @Test
+    void optionLogProbsOverHttpEqualTheInProcessModels() {
+        List<List<Message>> asked = List.of(PREFILLED, List.of(new Message("system", "Pick one."),
+                new Message("user", "Is 7 prime? (A) yes (B) no"), new Message("assistant", "Reply: (")));
+        for (List<Message> conversation : asked) {
+            TextLogProbs.Scored top = top20(conversation);
+            assertFalse(policy.tokenizer().isEos(top.topIds()[0][0]), "the greedy token carries the log-probs");
+            List<String> characters = likelyCharacters(top);
+            assertTrue(characters.size() >= 2, characters.toString());
+            List<String> options = List.of(characters.get(1), characters.get(characters.size() - 1));
+            double[] expected = local.optionLogProbs(List.of(conversation), options).get(0);
+            double[] got = endpoint.optionLogProbs(List.of(conversation), options).get(0);
+            assertArrayEquals(expected, got, 1e-4);
+            assertArrayEquals(OptionLogProbsTest.normalised(expected), OptionLogProbsTest.normalised(got), 1e-4);
+            assertTrue(expected[0] > expected[1], "distinct, ordered as the top list: " + Arrays.toString(expected));
+        }
+    }
+
+    @Test
+    void anOptionOutsideTheTop20IsBoundedByThe20thAndNotedAndAConversationPastTheContextIsNaN() {
+        TextLogProbs.Scored top = top20(PREFILLED);
+        String outside = null;
+        for (char ch = '!'; outside == null; ch++) {
+            int id = ch;
+            if (Arrays.stream(top.topIds()[0]).noneMatch(t -> t == id)) outside = String.valueOf(ch);
+        }
+        List<String> options = List.of(likelyCharacters(top).get(0), outside);
+        List<Message> tooLong = List.of(new Message("user", "x".repeat(300)), new Message("assistant", "("));
+        try (EndpointModel served = new EndpointModel(new EndpointModel.Target("served", server.baseUrl(), null), null, 2,
+                Duration.ofSeconds(60))) {
+            List<double[]> got = served.optionLogProbs(List.of(PREFILLED, tooLong), options);
+            List<double[]> exact = local.optionLogProbs(List.of(PREFILLED, tooLong), options);
+            assertEquals(exact.get(0)[0], got.get(0)[0], 1e-4);
+            assertEquals(top.topLogProbs()[0][19], got.get(0)[1], 1e-6);
+            assertTrue(exact.get(0)[1] < got.get(0)[1], "a bound from above");
+            for (List<double[]> rows : List.of(got, exact)) {
+                assertTrue(Double.isNaN(rows.get(1)[0]) && Double.isNaN(rows.get(1)[1]), Arrays.toString(rows.get(1)));
+            }
+            assertEquals(List.of("served: 1 option readouts fell outside the endpoint's top 20; their log-prob is bounded "
+                    + "by the 20th"), served.notes());
+        }
+    }
+
+    @Test
+    void optionTokensWithAClosingParenthesisOrWhiteSpaceAddUpAndARefusedPrefillIsOneLine() throws IOException {
+        String top = "[{\"token\": \" A\", \"logprob\": -1.0}, {\"token\": \"A)\", \"logprob\": -2.0}, "
+                + "{\"token\": \"B\", \"logprob\": -1.5}, {\"token\": \"(A\", \"logprob\": -2.5}, "
+                + "{\"token\": \"C\", \"logprob\": -3.0}]";
+        String answer = "{\"choices\": [{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \" A\"}, "
+                + "\"logprobs\": {\"content\": [{\"token\": \" A\", \"logprob\": -1.0, \"top_logprobs\": " + top + "}]}, "
+                + "\"finish_reason\": \"length\"}]}";
+        List<String> bodies = new ArrayList<>();
+        HttpServer s = recording(List.<String[]>of(new String[] {"200", answer}), bodies);
+        URI base = URI.create("http://127.0.0.1:" + s.getAddress().getPort() + "/v1");
+        try (EndpointModel m = new EndpointModel(new EndpointModel.Target("vllm", base, "m"), null, 1, Duration.ofSeconds(10))) {
+            double[] got = m.optionLogProbs(List.of(PREFILLED), List.of("A", "B", "D")).get(0);
+            assertArrayEquals(new double[] {Math.log(Math.exp(-1.0) + Math.exp(-2.0)), -1.5, -3.0}, got, 1e-12);
+            assertEquals(List.of("vllm: 1 option readouts fell outside the endpoint's top 20; their log-prob is bounded by the 20th"),
+                    m.notes());
+            var body = dev.align.core.io.Json.MAPPER.readTree(bodies.get(0));
+            assertEquals("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Which is larger, 31 or 13?\"},"
+                    + "{\"role\":\"assistant\",\"content\":\"The answer is (\"}],\"continue_final_message\":true,"
+                    + "\"add_generation_prompt\":false,\"max_tokens\":1,\"temperature\":0,\"logprobs\":true,\"top_logprobs\":20,"
+                    + "\"n\":1}", body.toString());
+        } finally {
+            s.stop(0);
+        }
+        HttpServer refusing = recording(List.<String[]>of(new String[] {"400", "{\"error\": {\"message\": \"Unrecognized request "
+                + "arguments supplied: add_generation_prompt, continue_final_message\"}}"}), new ArrayList<>());
+        URI at = URI.create("http://127.0.0.1:" + refusing.getAddress().getPort() + "/v1");
+        try (EndpointModel m = new EndpointModel(new EndpointModel.Target("openai", at, "m"), null, 1, Duration.ofSeconds(10))) {
+            EndpointException e = assertThrows(EndpointException.class, () -> m.optionLogProbs(List.of(PREFILLED), List.of("A", "B")));
+            assertEquals("endpoint 'openai' (" + at + "/chat/completions): AI feedback through an endpoint needs "
+                    + "continue_final_message (vLLM, align serve); this server refuses it (HTTP 400: Unrecognized request "
+                    + "arguments supplied: add_generation_prompt, continue_final_message)", e.getMessage());
+        } finally {
+            refusing.stop(0);
+        }
     }
 
     @Test
