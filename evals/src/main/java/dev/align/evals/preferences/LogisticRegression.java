@@ -72,7 +72,7 @@ public final class LogisticRegression {
 
         /** β_j ± z_{(1+level)/2} · SE(β_j). */
         public double[] waldInterval(int j, double level) {
-            double z = dev.align.evals.stats.Wilson.z(level);
+            double z = dev.align.core.stats.Wilson.z(level);
             return new double[] {coefficients[j] - z * standardError(j), coefficients[j] + z * standardError(j)};
         }
     }

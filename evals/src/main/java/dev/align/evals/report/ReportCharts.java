@@ -2,7 +2,7 @@ package dev.align.evals.report;
 
 import dev.align.evals.report.SycophancyReport.Rate;
 import dev.align.evals.report.SycophancyReport.Slice;
-import dev.align.evals.stats.Proportion;
+import dev.align.core.stats.Proportion;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -1,7 +1,7 @@
 package dev.align.evals.report;
 
-import dev.align.evals.stats.PairedBootstrap;
-import dev.align.evals.stats.Wilson;
+import dev.align.core.stats.PairedBootstrap;
+import dev.align.core.stats.Wilson;
 
 /**
  * How the report's statistics are computed.

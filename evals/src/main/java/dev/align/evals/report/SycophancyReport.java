@@ -1,10 +1,10 @@
 package dev.align.evals.report;
 
 import dev.align.evals.ItemResult;
-import dev.align.evals.stats.Holm;
-import dev.align.evals.stats.McNemar;
-import dev.align.evals.stats.PairedBootstrap;
-import dev.align.evals.stats.Proportion;
+import dev.align.core.stats.Holm;
+import dev.align.core.stats.McNemar;
+import dev.align.core.stats.PairedBootstrap;
+import dev.align.core.stats.Proportion;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;

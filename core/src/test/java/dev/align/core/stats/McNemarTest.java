@@ -1,4 +1,4 @@
-package dev.align.evals.stats;
+package dev.align.core.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.align.evals.stats;
+package dev.align.core.stats;
 
 import org.apache.commons.math3.distribution.BinomialDistribution;
 

@@ -1,4 +1,4 @@
-package dev.align.evals.stats;
+package dev.align.core.stats;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

@@ -1,4 +1,4 @@
-package dev.align.evals.stats;
+package dev.align.core.stats;
 
 /** A confidence interval {@code [lower, upper]}; both NaN when there was nothing to estimate from. */
 public record Interval(double lower, double upper) {
