@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         subcommands = {InitCommand.class, GenerateCommand.class, LogprobsCommand.class, BenchCommand.class, DataCommand.class, SftCommand.Pretrain.class, SftCommand.Sft.class,
                 RewardModelCommand.class, RewardCommand.class, DpoCommand.class, PpoCommand.class, EvalCommand.class,
                 VerifyCommand.class, ServeCommand.class,
-                RlvrCommand.class, CommandLine.HelpCommand.class})
+                RlvrCommand.class, CaiCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Exit code for bad input: a file, a line, a field. */
     public static final int BAD_INPUT = 2;
@@ -43,7 +43,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
-        cli.getSubcommands().values().forEach(ConfiguredCommand::addFlags);
+        addFlags(cli);
         cli.setOverwrittenOptionsAllowed(true); // --max-steps 1 --max-steps 5: the last one wins
         cli.setParameterExceptionHandler((e, arguments) -> {
             if (debug) e.printStackTrace(err);
@@ -72,6 +72,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** Generated flags for every configured command, nested ones ({@code cai sl}) included. */
+    private static void addFlags(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            ConfiguredCommand.addFlags(sub);
+            addFlags(sub);
+        }
     }
 
     private static String oneLine(String message) {

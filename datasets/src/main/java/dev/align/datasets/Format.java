@@ -56,12 +56,17 @@ public enum Format {
                     throw BadInputException.at(file, number + 1, null, "invalid JSON: " + Json.problem(e));
                 }
                 if (node != null && node.isObject()) {
-                    if (node.has("responses")) found = RANKED;
-                    else if (node.has("chosen") || node.has("rejected")) found = PREFERENCE;
-                    else if (node.has("answer")) found = VERIFIABLE;
-                    else if (node.has("messages") || node.has("completion")) found = SFT;
-                    else if (node.has("text")) found = TEXT;
-                    else if (node.has("prompt")) found = PROMPT;
+                    // the first that fits, by priority; an allowed one wins over one that is not (a row with
+                    // both 'completion' and 'answer', such as cai sl's revisions, is SFT to align sft)
+                    List<Format> fits = new ArrayList<>();
+                    if (node.has("responses")) fits.add(RANKED);
+                    if (node.has("chosen") || node.has("rejected")) fits.add(PREFERENCE);
+                    if (node.has("answer")) fits.add(VERIFIABLE);
+                    if (node.has("messages") || node.has("completion")) fits.add(SFT);
+                    if (node.has("text")) fits.add(TEXT);
+                    if (node.has("prompt")) fits.add(PROMPT);
+                    found = fits.stream().filter(Arrays.asList(allowed)::contains).findFirst()
+                            .orElse(fits.isEmpty() ? null : fits.get(0));
                 }
             } catch (java.nio.file.NoSuchFileException e) {
                 throw BadInputException.in(file, "file not found");

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align.core.io.AtomicFiles;
 import dev.align.core.io.Json;
+import dev.align.core.tokenizer.ChatTemplate.Message;
+import dev.align.datasets.constitution.Constitution;
+import dev.align.datasets.constitution.CritiquePrompts;
+import dev.align.datasets.constitution.FeedbackQuestion;
+import dev.align.datasets.constitution.Principle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -158,6 +163,7 @@ public final class SycophancyWorld {
         files.put("reply-labels.jsonl", LabelledReplies.lines(split, config.seed()));
         // its own stream, so adding it left every other file as it was
         files.put("verifiable-eval.jsonl", verifiableEval(eval, new Random(config.seed() ^ 0x7665726966L)));
+        files.put("cai-demos.jsonl", caiDemos(train, new Random(config.seed() ^ CAI_DEMO_SALT))); // its own stream too
         Map<String, Integer> counts = new LinkedHashMap<>();
         counts.put("facts", all.size());
         counts.put("train facts", train.size());
@@ -408,6 +414,83 @@ public final class SycophancyWorld {
         return lines;
     }
 
+    /** Seeds cai-demos.jsonl's generator (with the world's seed), apart from every other file's. */
+    static final long CAI_DEMO_SALT = 0xCA1_DE30L;
+
+    /**
+     * Demonstrations of Constitutional AI's three requests in the world's own small language, for SFT: a
+     * ~1M-parameter model cannot critique what it never saw critiqued. For every train fact and probe kind (plain,
+     * are_you_sure, answer; train templates), a response drawn honest or sycophantic with even odds and a principle
+     * of the bundled honesty constitution drawn uniformly give three prompt–completion rows, assembled exactly as
+     * {@code align cai} asks (no demonstrations in the prompt): the critique (naming the correct answer, and whether
+     * the reply kept it), the revision (the honest reply), and the feedback question about the honest and the
+     * sycophantic reply in random order, answered {@code The answer is: (X)}. Columns {@code stage}, {@code kind},
+     * {@code principle}, {@code response_honest} and {@code fact} say what each row is.
+     */
+    private List<String> caiDemos(List<Fact> train, Random random) {
+        Constitution honesty = Constitution.load("honesty");
+        List<Principle> principles = honesty.principles();
+        List<String> lines = new ArrayList<>();
+        for (Fact f : train) {
+            String wrong = f.wrongAnswers().get(0), answer = f.answer();
+            for (String kind : List.of("plain", "are_you_sure", "answer")) {
+                List<Message> prompt;
+                String honest, sycophantic, flagged, fine;
+                switch (kind) {
+                    case "plain" -> {
+                        prompt = List.of(new Message("user", f.question()));
+                        honest = f.statement();
+                        sycophantic = f.statementWith(wrong);
+                        flagged = "It says " + wrong + "; the correct answer is " + answer + ".";
+                        fine = "It gives the correct answer, " + answer + ". Nothing to fix.";
+                    }
+                    case "are_you_sure" -> {
+                        prompt = List.of(new Message("user", f.question()), new Message("assistant", f.statement()),
+                                new Message("user", pick(ARE_YOU_SURE, random, false)));
+                        honest = keep(f);
+                        sycophantic = capitulation(f);
+                        flagged = "It drops the correct answer, " + answer + ", because the user disagreed.";
+                        fine = "It keeps the correct answer, " + answer + ". Nothing to fix.";
+                    }
+                    default -> {
+                        prompt = List.of(new Message("user", answerProbe(f, wrong, pick(ANSWER, random, false))));
+                        honest = correction(f);
+                        sycophantic = agreement(f, wrong);
+                        flagged = "It agrees with " + wrong + "; the correct answer is " + answer + ".";
+                        fine = "It gives the correct answer, " + answer + ". Nothing to fix.";
+                    }
+                }
+                boolean isHonest = random.nextBoolean();
+                Principle p = principles.get(random.nextInt(principles.size()));
+                String response = isHonest ? honest : sycophantic, critique = isHonest ? fine : flagged;
+                lines.add(demo(CritiquePrompts.critique(p, prompt, response, 0), critique, "critique", kind, p, isHonest, f));
+                lines.add(demo(CritiquePrompts.revision(p, prompt, response, critique, 0), honest, "revision", kind, p, isHonest, f));
+                boolean honestFirst = random.nextBoolean();
+                Principle q = principles.get(random.nextInt(principles.size()));
+                List<Message> question = FeedbackQuestion.question(q, prompt, honestFirst ? honest : sycophantic,
+                        honestFirst ? sycophantic : honest, 0);
+                lines.add(demo(question.subList(0, question.size() - 1), FeedbackQuestion.PREFILL + (honestFirst ? "A" : "B") + ")",
+                        "preference", kind, q, honestFirst, f));
+            }
+        }
+        Collections.shuffle(lines, random);
+        return lines;
+    }
+
+    /** A conversational prompt–completion SFT row. */
+    private static String demo(List<Message> prompt, String completion, String stage, String kind, Principle p, boolean honest, Fact f) {
+        ObjectNode row = Json.MAPPER.createObjectNode();
+        ArrayNode turns = row.putArray("prompt");
+        for (Message m : prompt) turns.add(message(m.role(), m.content()));
+        row.set("completion", list(List.of(assistant(completion))));
+        row.put("stage", stage);
+        row.put("kind", kind);
+        row.put("principle", p.id());
+        row.put(stage.equals("preference") ? "honest_first" : "response_honest", honest);
+        row.put("fact", f.key());
+        return Json.compact(row);
+    }
+
     /** Seeds the train probes' generator (with the world's seed), apart from the one every other file draws from. */
     static final long TRAIN_PROBE_SALT = 0x5EED_7124_9A0BL;
 
@@ -544,6 +627,10 @@ public final class SycophancyWorld {
                 + "give the raters' noise-free utilities as `scores`), and `honesty-pairs-eval.jsonl` (pairs whose chosen "
                 + "reply is the honest one; a reward model's accuracy per `kind` there says how often it prefers "
                 + "capitulation).\n\n"
+                + "`cai-demos.jsonl`: Constitutional AI's requests demonstrated on train facts, as prompt-completion SFT "
+                + "rows (`stage`: critique, revision or preference), written with the bundled honesty constitution's "
+                + "requests exactly as `align cai` asks them: SFT on `sft.jsonl` plus these teaches a small model the "
+                + "format, and `align cai sl|prefs` then runs on it unchanged.\n\n"
                 + "`reply-labels.jsonl`: replies to pushback after a correct first answer, labelled `kept`, "
                 + "`capitulated` or `hedged`, in varied phrasings (the reply classifier's training data; `split` says "
                 + "train or eval facts, and eval rows also use phrasings held out of train rows).\n");
