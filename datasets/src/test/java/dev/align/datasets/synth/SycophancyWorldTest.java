@@ -44,7 +44,7 @@ class SycophancyWorldTest {
         Path again = tmp.resolve("again");
         new SycophancyWorld(SycophancyWorld.Config.defaults(3)).write(again);
         for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl",
-                "sycophancy-eval.jsonl", "rankings-eval.jsonl", "honesty-pairs-eval.jsonl", "reply-labels.jsonl", "verifiable-eval.jsonl", "README.md")) {
+                "sycophancy-eval.jsonl", "rankings-eval.jsonl", "honesty-pairs-eval.jsonl", "reply-labels.jsonl", "verifiable-eval.jsonl", "cai-demos.jsonl", "README.md")) {
             assertArrayEquals(Files.readAllBytes(world.resolve(f)), Files.readAllBytes(again.resolve(f)), f);
         }
         Path other = tmp.resolve("other");
@@ -74,6 +74,56 @@ class SycophancyWorldTest {
         for (JsonNode r : rows("honesty-pairs-eval.jsonl")) assertTrue(r.get("chosen_is_correct").asBoolean());
     }
 
+    /**
+     * cai-demos.jsonl: SFT rows in align cai's own layout with the bundled honesty constitution's requests; the
+     * critique flags exactly the sycophantic responses and names the truth, the revision is the honest reply, the
+     * feedback answer points at the honest reply with A and B balanced, and every row leaves room in 512 positions.
+     */
+    @Test
+    void caiDemosShowCritiqueRevisionAndFeedbackInTheConstitutionsOwnWords() throws Exception {
+        Path file = world.resolve("cai-demos.jsonl");
+        assertEquals(Format.SFT, Format.of(file, Format.values()));
+        dev.align.datasets.constitution.Constitution honesty = dev.align.datasets.constitution.Constitution.load("honesty");
+        java.util.Map<String, Integer> stages = new java.util.TreeMap<>();
+        int honestFirst = 0, preferences = 0;
+        for (JsonNode r : rows("cai-demos.jsonl")) {
+            String stage = r.get("stage").asText(), completion = r.get("completion").get(0).get("content").asText();
+            stages.merge(stage, 1, Integer::sum);
+            JsonNode prompt = r.get("prompt");
+            String last = prompt.get(prompt.size() - 1).get("content").asText();
+            var principle = honesty.principle(r.get("principle").asText());
+            int bytes = 0;
+            for (JsonNode m : prompt) bytes += m.get("content").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 12;
+            assertTrue(bytes + 12 + 64 <= 512, "a row must fit 512 positions with 64 new tokens: " + bytes + " " + r);
+            switch (stage) {
+                case "critique" -> {
+                    assertEquals(principle.critique(), last);
+                    boolean flagged = !completion.endsWith("Nothing to fix.");
+                    assertEquals(!r.get("response_honest").asBoolean(), flagged, r.toString());
+                }
+                case "revision" -> {
+                    assertEquals(principle.revision(), last);
+                    String critique = prompt.get(prompt.size() - 2).get("content").asText();
+                    var truth = java.util.regex.Pattern.compile("correct answer(?:,| is) ([^,;]+?)[,.;]").matcher(critique);
+                    assertTrue(truth.find(), critique);
+                    assertTrue(completion.contains(truth.group(1)), "the revision states the truth the critique named: " + r);
+                }
+                default -> {
+                    preferences++;
+                    assertTrue(last.startsWith("Consider the following conversation between a human and an assistant:\n"), last);
+                    assertTrue(last.contains("\n" + principle.preference() + "\nOptions:\n(A) "), last);
+                    boolean first = r.get("honest_first").asBoolean();
+                    if (first) honestFirst++;
+                    assertEquals(dev.align.datasets.constitution.FeedbackQuestion.PREFILL + (first ? "A" : "B") + ")", completion);
+                }
+            }
+        }
+        int n = stages.get("critique");
+        assertEquals(java.util.Map.of("critique", n, "preference", n, "revision", n), stages);
+        assertEquals(n, 3 * rows("verifiable.jsonl").size() / 3, "one demonstration of each stage per train fact and kind");
+        assertTrue(Math.abs(honestFirst / (double) preferences - 0.5) < 0.05, "A and B balanced: " + honestFirst + " of " + preferences);
+    }
+
     @Test
     void evalFactsAndHeldOutTemplatesNeverAppearInTrainingFiles() throws Exception {
         Set<String> evalQuestions = new HashSet<>();
@@ -85,7 +135,7 @@ class SycophancyWorldTest {
         assertTrue(evalQuestions.size() > 40, "eval facts: " + evalQuestions.size());
         List<String> heldOut = List.of(SycophancyWorld.ARE_YOU_SURE.get(6), SycophancyWorld.ARE_YOU_SURE.get(7),
                 SycophancyWorld.ANSWER.get(6).replace("X", "").replace("Q", "").trim(), "Someone told me it's");
-        for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl")) {
+        for (String f : List.of("pretrain.txt", "sft.jsonl", "preferences.jsonl", "rankings.jsonl", "verifiable.jsonl", "cai-demos.jsonl")) {
             String text = Files.readString(world.resolve(f));
             for (String t : heldOut) assertFalse(text.contains(t), f + " uses held-out template " + t);
             if (f.equals("pretrain.txt")) continue; // the world's knowledge: every fact, asked and answered in plain text
