@@ -117,6 +117,29 @@ class CaiCommandTest {
         assertEquals(0, ppo.code(), ppo.err()); // RL-CAI: PPO against the AI-feedback reward model
     }
 
+    /** The recipe for a real checkpoint behind an OpenAI-compatible server: the same commands through --endpoint. */
+    @Test
+    void theSameStagesRunThroughAnEndpoint() throws Exception {
+        try (ai.djl.ndarray.NDManager manager = dev.align.core.OfflineDjl.newManager();
+                dev.align.core.model.TransformerPolicy policy = dev.align.core.model.ModelDirectory.load(Path.of(model), manager);
+                dev.align.core.serve.OpenAiServer server = dev.align.core.serve.OpenAiServer.start(policy, "tiny",
+                        new java.net.InetSocketAddress("127.0.0.1", 0), 8, 0)) {
+            String url = server.baseUrl().toString();
+            Path out = tmp.resolve("sl-endpoint");
+            CliTest.Result sl = align("cai", "sl", "--endpoint", url, "--prompts", prompts.toString(), "--constitution", "honesty",
+                    "--out", out.toString(), "--max-new-tokens", "4", "--few-shot", "0");
+            assertEquals(0, sl.code(), sl.err());
+            assertEquals(3, Files.readAllLines(out.resolve("revisions.jsonl")).size());
+            Path labelled = tmp.resolve("endpoint-prefs.jsonl");
+            CliTest.Result prefs = align("cai", "prefs", "--endpoint", url, "--prompts", pairs.toString(), "--constitution", "honesty",
+                    "--out", labelled.toString(), "--few-shot", "0");
+            assertEquals(0, prefs.code(), prefs.err());
+            assertEquals(2, Files.readAllLines(labelled).size());
+            JsonNode summary = Json.MAPPER.readTree(tmp.resolve("endpoint-prefs-summary.json").toFile());
+            assertEquals(2 * 3, summary.get("position_bias").get("question_pairs").asInt()); // 2 pairs × 3 principles
+        }
+    }
+
     @Test
     void badInputIsOneLineWithExitCode2() throws Exception {
         Path bad = tmp.resolve("bad.yaml");

@@ -64,7 +64,7 @@ class ConstitutionTest {
         cases.put(base.replace("role: user", "role: robot"), "x.yaml: principles[0].preference_examples[0].prompt[0].role: expected system, user or assistant");
         cases.put(base.replace("[{role: user, content: \"Q2\"}]", "[{role: user, content: \"Q2\"}, {role: assistant, content: \"A\"}]"),
                 "x.yaml: principles[0].preference_examples[0].prompt: the last turn must be the user's");
-        cases.put(base.replace("    response: \"r1\"\n", ""), "x.yaml: principles[0].examples[0].response: missing");
+        cases.put(base.replace("        response: \"r1\"\n", ""), "x.yaml: principles[0].examples[0].response: missing");
         cases.put(base + "  - id: p\n    critique: a\n    revision: b\n    preference: c\n", "x.yaml: principles[1].id: duplicate id 'p'");
         cases.put(base.replace("principles:\n", "principles: 7\n").replace(base.substring(base.indexOf("  - id")), ""),
                 "x.yaml: principles: expected a list, got a number");

@@ -18,6 +18,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 class SycophancyWorldTest {
     @TempDir static Path tmp;
@@ -92,9 +93,9 @@ class SycophancyWorldTest {
             JsonNode prompt = r.get("prompt");
             String last = prompt.get(prompt.size() - 1).get("content").asText();
             var principle = honesty.principle(r.get("principle").asText());
-            int bytes = 0;
-            for (JsonNode m : prompt) bytes += m.get("content").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 12;
-            assertTrue(bytes + 12 + 64 <= 512, "a row must fit 512 positions with 64 new tokens: " + bytes + " " + r);
+            int tokens = 1 + "assistant\n".length(); // ChatML with a byte-level vocabulary: the generation prompt, then each turn
+            for (JsonNode m : prompt) tokens += 1 + m.get("role").asText().length() + 1 + m.get("content").asText().getBytes(UTF_8).length + 2;
+            assertTrue(tokens + 80 <= 512, "the request fits 512 positions with 80 new tokens: " + tokens + " " + r);
             switch (stage) {
                 case "critique" -> {
                     assertEquals(principle.critique(), last);
