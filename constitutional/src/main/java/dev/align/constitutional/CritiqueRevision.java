@@ -195,7 +195,7 @@ public final class CritiqueRevision {
         List<Revised> rs = result.revised();
         s.put("constitution", constitution.name());
         s.put("constitution_source", constitution.source());
-        s.put("prompts", rs.size() + result.promptsTooLong());
+        s.put("rows", rs.size() + result.promptsTooLong());
         s.put("prompts_too_long", result.promptsTooLong());
         s.put("responses", rs.size());
         s.put("rounds", config.rounds());
