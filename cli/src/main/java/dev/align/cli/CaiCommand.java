@@ -8,7 +8,6 @@ import dev.align.constitutional.FeedbackPreferences;
 import dev.align.constitutional.PromptRow;
 import dev.align.core.BadInputException;
 import dev.align.core.config.ConfigBinder;
-import dev.align.core.config.ConfigFile;
 import dev.align.core.config.RunDirectory;
 import dev.align.core.inference.EndpointModel;
 import dev.align.core.inference.InferenceModel;
@@ -66,12 +65,7 @@ final class CaiCommand implements Callable<Integer> {
         <T extends Record> T resolve(ConfiguredCommand<T> command, CommandSpec spec, Map<String, Path> pathKeys) {
             List<ConfigBinder.Source> layers = new ArrayList<>();
             if (config != null) {
-                Map<String, Object> file = new LinkedHashMap<>(ConfigFile.read(config));
-                Object named = file.remove("command");
-                String qualified = "cai " + spec.name();
-                if (named != null && !named.toString().equals(qualified)) {
-                    throw BadInputException.in(config, "key 'command': the file is for 'align " + named + "', not 'align " + qualified + "'");
-                }
+                Map<String, Object> file = ConfiguredCommand.configFile(config, "cai " + spec.name(), spec, device);
                 if (model == null && file.get("model") != null) model = Path.of(file.get("model").toString());
                 if (prompts == null && file.get("prompts") != null) prompts = Path.of(file.get("prompts").toString());
                 if (constitution == null && file.get("constitution") != null) constitution = file.get("constitution").toString();
@@ -81,8 +75,6 @@ final class CaiCommand implements Callable<Integer> {
                     Object v = file.remove(k);
                     if (v != null && pathKeys.get(k) == null) pathKeys.put(k, Path.of(v.toString()));
                 }
-                Object dev = file.remove("device");
-                if (dev != null && !spec.commandLine().getParseResult().hasMatchedOption("--device")) device.name = dev.toString();
                 layers.add(new ConfigBinder.Source(config.toString(), file));
             }
             layers.add(new ConfigBinder.Source("command line", ConfiguredCommand.flags(spec)));

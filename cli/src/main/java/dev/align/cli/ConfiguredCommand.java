@@ -62,6 +62,23 @@ interface ConfiguredCommand<T extends Record> {
         return "<value>";
     }
 
+    /**
+     * A {@code --config} file's keys, after the checks every command makes: a {@code command} key must name this
+     * command ({@code qualified}, e.g. {@code cai sl}), and a {@code device} key sets the device unless
+     * {@code --device} was given. The caller takes out its path keys, then binds the rest.
+     */
+    static Map<String, Object> configFile(java.nio.file.Path config, String qualified, CommandSpec spec, DeviceOption device) {
+        Map<String, Object> file = new LinkedHashMap<>(dev.align.core.config.ConfigFile.read(config));
+        Object named = file.remove("command");
+        if (named != null && !named.toString().equals(qualified)) {
+            throw dev.align.core.BadInputException.in(config, "key 'command': the file is for 'align " + named + "', not 'align "
+                    + qualified + "'");
+        }
+        Object dev = file.remove("device");
+        if (dev != null && !spec.commandLine().getParseResult().hasMatchedOption("--device")) device.name = dev.toString();
+        return file;
+    }
+
     /** The settings given as flags, by key, in command-line order. */
     static Map<String, Object> flags(CommandSpec spec) {
         Map<String, Object> out = new LinkedHashMap<>();

@@ -27,7 +27,7 @@ final class DataCommand implements Runnable {
     /** {@code align data synth}: the synthetic sycophancy world. */
     @Command(name = "synth", mixinStandardHelpOptions = true,
             description = "Write the synthetic sycophancy world: pretrain.txt, sft.jsonl, preferences.jsonl, rankings.jsonl, "
-                    + "verifiable.jsonl, sycophancy-eval.jsonl (and held-out preference/ranking files).")
+                    + "verifiable.jsonl, sycophancy-eval.jsonl, cai-demos.jsonl (constitutional AI demonstrations), and held-out files.")
     static final class Synth implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--out", required = true) Path out;

@@ -2,7 +2,6 @@ package dev.align.cli;
 
 import dev.align.core.BadInputException;
 import dev.align.core.config.ConfigBinder;
-import dev.align.core.config.ConfigFile;
 import dev.align.core.config.RunDirectory;
 import dev.align.core.model.ModelDirectory;
 import dev.align.core.model.PolicyModel;
@@ -49,18 +48,11 @@ final class TrainOptions {
     <T extends Record> T resolve(ConfiguredCommand<T> command, CommandSpec spec) {
         List<ConfigBinder.Source> layers = new ArrayList<>();
         if (config != null) {
-            Map<String, Object> file = new LinkedHashMap<>(ConfigFile.read(config));
-            Object named = file.remove("command");
-            if (named != null && !named.toString().equals(spec.name())) {
-                throw BadInputException.in(config, "key 'command': the file is for 'align " + named + "', not 'align "
-                        + spec.name() + "'");
-            }
+            Map<String, Object> file = ConfiguredCommand.configFile(config, spec.name(), spec, device);
             model = fromFile(file, "model", model);
             data = fromFile(file, "data", data);
             evalData = fromFile(file, "eval_data", evalData);
             out = fromFile(file, "out", out);
-            Object dev = file.remove("device");
-            if (dev != null && !spec.commandLine().getParseResult().hasMatchedOption("--device")) device.name = dev.toString();
             layers.add(new ConfigBinder.Source(config.toString(), file));
         }
         layers.add(new ConfigBinder.Source("command line", ConfiguredCommand.flags(spec)));

@@ -105,6 +105,18 @@ class CaiCommandTest {
         assertEquals(2, summary.get("agreement_with_input").get("all").get("n").asInt());
         assertEquals(1, summary.get("agreement_with_input").get("answer").get("n").asInt());
 
+        // the same stage from a --config file (what a recipe writes): paths and keys, and a file for another command refused
+        Path config = tmp.resolve("prefs.yaml");
+        Path fromConfig = tmp.resolve("from-config.jsonl");
+        Files.writeString(config, "command: cai prefs\nmodel: " + model + "\nprompts: " + pairs + "\nconstitution: honesty\nout: "
+                + fromConfig + "\nfew_shot: 0\nprinciples: [truthful]\n");
+        CliTest.Result c = align("cai", "prefs", "--config", config.toString());
+        assertEquals(0, c.code(), c.err());
+        assertEquals(1, Json.MAPPER.readTree(Files.readAllLines(fromConfig).get(0)).get("principle_probabilities").size());
+        CliTest.Result wrong = align("cai", "sl", "--config", config.toString());
+        assertEquals(2, wrong.code());
+        assertTrue(wrong.err().contains("the file is for 'align cai prefs', not 'align cai sl'"), wrong.err());
+
         CliTest.Result dpo = align("dpo", "--model", model, "--data", sampled.toString(), "--out", tmp.resolve("dpo").toString(),
                 "--max-steps", "2", "--batch-size", "2", "--label-smoothing", "0.1");
         assertEquals(0, dpo.code(), dpo.err());

@@ -5,8 +5,9 @@ import dev.align.core.inference.InferenceModel.Reply;
 import dev.align.core.inference.ReplySettings;
 import dev.align.core.tokenizer.ChatTemplate.Message;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Requests sent with as many few-shot demonstrations as fit the model's context: each row starts with its most, and
@@ -33,54 +34,39 @@ final class FewShot {
 
     /**
      * One reply per row; {@code shots} holds each row's starting demonstrations and is lowered in place to those its
-     * reply was given with. A row that fits with none gets a {@code too_long} reply.
+     * reply was given with. A row that does not fit even without demonstrations gets a {@code too_long} reply.
      */
     static List<Reply> replies(InferenceModel model, int[] rows, Request request, int[] shots, ReplySettings settings) {
-        Reply[] out = new Reply[rows.length];
-        List<Integer> pending = new ArrayList<>();
-        for (int j = 0; j < rows.length; j++) pending.add(j);
-        while (!pending.isEmpty()) {
-            List<List<Message>> conversations = new ArrayList<>();
-            for (int j : pending) conversations.add(request.build(rows[j], shots[j]));
-            List<Reply> replies = model.reply(conversations, settings);
-            List<Integer> retry = new ArrayList<>();
-            for (int k = 0; k < pending.size(); k++) {
-                int j = pending.get(k);
-                Reply r = replies.get(k);
-                if (!r.answered() && shots[j] > 0) {
-                    shots[j]--;
-                    retry.add(j);
-                } else {
-                    out[j] = r;
-                }
-            }
-            pending = retry;
-        }
-        return Arrays.asList(out);
+        return fitted(rows, request, shots, conversations -> model.reply(conversations, settings), r -> !r.answered());
     }
 
     /** Option log-probs per row, as {@link #replies}: a row whose question does not fit even without demonstrations is NaN. */
     static List<double[]> optionLogProbs(InferenceModel model, int[] rows, Request request, int[] shots, List<String> options) {
-        double[][] out = new double[rows.length][];
+        return fitted(rows, request, shots, conversations -> model.optionLogProbs(conversations, options), s -> Double.isNaN(s[0]));
+    }
+
+    /** Sends every pending row's request, and again with one fewer demonstration those whose answer did not fit. */
+    private static <T> List<T> fitted(int[] rows, Request request, int[] shots, Function<List<List<Message>>, List<T>> call,
+            Predicate<T> tooLong) {
+        List<T> out = new ArrayList<>(java.util.Collections.nCopies(rows.length, null));
         List<Integer> pending = new ArrayList<>();
         for (int j = 0; j < rows.length; j++) pending.add(j);
         while (!pending.isEmpty()) {
             List<List<Message>> conversations = new ArrayList<>();
             for (int j : pending) conversations.add(request.build(rows[j], shots[j]));
-            List<double[]> scores = model.optionLogProbs(conversations, options);
+            List<T> answers = call.apply(conversations);
             List<Integer> retry = new ArrayList<>();
             for (int k = 0; k < pending.size(); k++) {
                 int j = pending.get(k);
-                double[] s = scores.get(k);
-                if (Double.isNaN(s[0]) && shots[j] > 0) {
+                if (tooLong.test(answers.get(k)) && shots[j] > 0) {
                     shots[j]--;
                     retry.add(j);
                 } else {
-                    out[j] = s;
+                    out.set(j, answers.get(k));
                 }
             }
             pending = retry;
         }
-        return Arrays.asList(out);
+        return out;
     }
 }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,28 @@ class SycophancyWorldTest {
             }
         }
         for (JsonNode r : rows("honesty-pairs-eval.jsonl")) assertTrue(r.get("chosen_is_correct").asBoolean());
+    }
+
+    /** SHA-256 of every other file at seed 3, written by the world before cai-demos.jsonl existed (commit af1cd4d). */
+    static final Map<String, String> BEFORE = Map.ofEntries(
+            Map.entry("honesty-pairs-eval.jsonl", "ff7781eb1e44a50c440bdd0a2fad738ba0ae465ab07291b96f234e08bfb5547f"),
+            Map.entry("preferences-eval.jsonl", "69b433521bd88bf2bf562c5c3e489281d5ea696ebbfcabe292c024af5d919e35"),
+            Map.entry("preferences.jsonl", "fe35c10f9a352821cbcb556da2be05587b57a70bb2a1d49ac91c3239742fbb55"),
+            Map.entry("pretrain.txt", "8ea26cfa29966628ee677c104b3b20cf42864fcb492798b991a7c9d6a39e9d7c"),
+            Map.entry("rankings-eval.jsonl", "9455a236e89ca20a88d9e26eab5245f4da87c5ffb03b269da2f4742d87b4c3b1"),
+            Map.entry("rankings.jsonl", "a11896452639d2a269d8f0547a73f70dfad0af1a27869e8746fe641257bacda0"),
+            Map.entry("reply-labels.jsonl", "fe2c0a3794efdba553480b386155cd4ef6afff2b7a7bd9efb79442666f9e387b"),
+            Map.entry("sft.jsonl", "230d8a23738d1d474fbfb466017f6d3db90f39950d0be3896991b86f71152cc8"),
+            Map.entry("sycophancy-eval.jsonl", "fbffeb170d82b4bc1fbdc8e27e9b0cc07a9b900d74ebf742bae0df66b58d55ec"),
+            Map.entry("verifiable-eval.jsonl", "b975ac22373d1104bfe28b2bf9cc79fd3c6d53d08b060b6a58cc2d26a6b5e04b"),
+            Map.entry("verifiable.jsonl", "7b2aab30b3153acbd4f6da4dd65a91d1e8d1cc3d9e40503f7abad0bfa9183bc1"));
+
+    @Test
+    void addingTheDemosLeftEveryOtherFileAsItWas() throws Exception {
+        for (Map.Entry<String, String> e : BEFORE.entrySet()) {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(world.resolve(e.getKey())));
+            assertEquals(e.getValue(), java.util.HexFormat.of().formatHex(digest), e.getKey());
+        }
     }
 
     /**
